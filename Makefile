@@ -1,0 +1,38 @@
+# Two commands set up a fresh machine: `make demo` (main job) and `make test` (test suite).
+# Both bootstrap .venv idempotently; torch is pinned by constraints.txt for every install.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.textfusion-deps
+ROSENV := ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
+
+.PHONY: venv demo test lint bench train validate clean
+
+venv: $(STAMP)
+	textfusion_interfaces/install_into_venv.sh $(VENV)
+
+$(STAMP): requirements.txt constraints.txt setup.py
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt --no-deps -e .
+	touch $(STAMP)
+
+demo: venv
+	$(ROSENV) ROS_DOMAIN_ID=$${ROS_DOMAIN_ID:-42} $(VENV)/bin/textfusion demo --out out/demo
+
+test: venv
+	$(ROSENV) $(PY) -m pytest -q test
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: venv
+	$(VENV)/bin/textfusion bench --flops
+
+train: venv
+	$(VENV)/bin/textfusion train --config config/train_roadscene.yaml
+
+validate: venv
+	$(VENV)/bin/textfusion validate --config config/train_roadscene.yaml --model models/textfusion_minilm.safetensors
+
+clean:
+	rm -rf build out runs

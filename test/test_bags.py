@@ -1,0 +1,176 @@
+"""Bag tools: synth-bag (mcap, sqlite3), bag-eval (offline fusion), bag-play (live ROS)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rosbags")
+
+from textfusion_ros.bag_synth import START_NS, write_synthetic_bag  # noqa: E402
+from textfusion_ros.bags import BagWriter, ImageMessage, bag_topics, read_messages  # noqa: E402
+from textfusion_ros.cli import main  # noqa: E402
+from textfusion_ros.metrics import METRIC_NAMES  # noqa: E402
+from textfusion_ros.paths import default_model_path  # noqa: E402
+from textfusion_ros.synth import SceneConfig  # noqa: E402
+
+MS = 1_000_000
+PERIOD_NS = 1e9 / 30
+
+
+@pytest.fixture(scope="module")
+def model_args():
+    model = os.environ.get("TEXTFUSION_TEST_MODEL", "")
+    if model:
+        return ["--model", model]
+    try:
+        default_model_path()
+    except FileNotFoundError:
+        pytest.skip("no shipped model yet; set TEXTFUSION_TEST_MODEL")
+    return []
+
+
+def _images(bag):
+    """topic → [(log_ns, ImageMessage)] in log-time order."""
+    out = {}
+    for message in read_messages(bag):
+        out.setdefault(message.topic, []).append(
+            (message.log_ns, ImageMessage.deserialize(message.data)))
+    return out
+
+
+@pytest.mark.parametrize(("storage", "ir_bits", "ir_encoding"),
+                         [("mcap", 16, "mono16"), ("sqlite3", 8, "mono8")])
+def test_synth_bag_counts_encodings_rate_and_jitter(tmp_path, storage, ir_bits, ir_encoding):
+    bag = tmp_path / "bag"
+    assert main(["synth-bag", str(bag), "--frames", "12", "--storage", storage, "--ir-bits",
+                 str(ir_bits), "--height", "48", "--width", "64", "--seed", "3"]) == 0
+    assert bag_topics(bag) == {"/ir/image": ("sensor_msgs/msg/Image", 12),
+                               "/vis/image": ("sensor_msgs/msg/Image", 12)}
+    logs = [m.log_ns for m in read_messages(bag)]
+    assert logs == sorted(logs)
+    images = _images(bag)
+    ir, vis = images["/ir/image"], images["/vis/image"]
+    assert {m.encoding for _, m in ir} == {ir_encoding}
+    assert {m.encoding for _, m in vis} == {"bgr8"}
+    assert {m.frame_id for _, m in ir} == {"ir_camera"}
+    assert {m.frame_id for _, m in vis} == {"vis_camera"}
+    assert ir[0][1].decode().shape == (48, 64) and vis[0][1].decode().shape == (48, 64, 3)
+    assert ir[0][1].decode().dtype == (np.uint16 if ir_bits == 16 else np.uint8)
+    assert all(log > m.stamp_ns for log, m in ir + vis)
+    vis_stamps = np.array([m.stamp_ns for _, m in vis])
+    ir_stamps = np.array([m.stamp_ns for _, m in ir])
+    assert abs(vis_stamps[0] - START_NS) <= 2 * MS
+    period = np.diff(vis_stamps)
+    assert np.all(np.abs(period - PERIOD_NS) <= 4 * MS)  # 30 Hz, ±2 ms jitter per stamp
+    assert abs(period.mean() - PERIOD_NS) < 1 * MS and period.std() > 0.1 * MS
+    offset = ir_stamps - vis_stamps
+    assert np.all((offset >= 1 * MS) & (offset <= 9 * MS))  # 5 ms ± 2 × 2 ms
+    assert offset.std() > 0.1 * MS
+
+
+def _with_bad_messages(source, target):
+    """Copy `source` into `target`, adding an IR Image whose step is too short, then an IR +
+    VIS pair of different sizes after the last frame."""
+    with BagWriter(target) as writer:
+        for index, message in enumerate(read_messages(source)):
+            writer.write(message.topic, message.log_ns, message.data)
+            if index == 5:
+                bad = ImageMessage(message.log_ns, "ir_camera", "mono16", 128, 160, 100,
+                                   bytes(100 * 128))
+                writer.write_image("/ir/image", message.log_ns + 1, bad)
+        end = message.log_ns + 100 * MS
+        small_ir = np.zeros((48, 64), np.uint16)
+        writer.write_image("/ir/image", end, ImageMessage.from_array(small_ir, end, "ir_camera"))
+        vis = np.zeros((128, 160, 3), np.uint8)
+        writer.write_image("/vis/image", end + 1, ImageMessage.from_array(vis, end, "vis_camera"))
+
+
+def test_bag_eval_fuses_writes_reports_and_counts_bad(tmp_path, model_args, capsys):
+    clean, bag, out, report = (tmp_path / name for name in ("clean", "bag", "out", "r.json"))
+    write_synthetic_bag(clean, SceneConfig(height=128, width=160, ir_bits=16), 12)
+    _with_bad_messages(clean, bag)
+    assert main(["bag-eval", str(bag), "--ir-topic", "/ir/image", "--vis-topic", "/vis/image",
+                 "--prompt", "highlight warm pedestrians", "--out", str(out), "--report",
+                 str(report), "--threads", "1", *model_args]) == 0
+    printed = capsys.readouterr().out
+    assert "p50" in printed and "throughput" in printed and "SSIM" in printed
+
+    result = json.loads(report.read_text())
+    assert result["counts"] == {"ir_messages": 14, "vis_messages": 13, "bad": 1, "pairs": 12,
+                                "rejected_pairs": 1, "unpaired": 0}
+    assert "step" in result["problems"][0]["error"]
+    assert "sizes differ" in result["problems"][1]["error"]
+    assert result["prompt"] == "highlight warm pedestrians"
+    assert 0 < result["latency_ms"]["p50"] <= result["latency_ms"]["p99"]
+    assert result["throughput_fps"] > 0
+    assert list(result["mean_metrics"]) == list(METRIC_NAMES)
+    assert all(np.isfinite(v) for v in result["mean_metrics"].values())
+    assert len(result["frames"]) == 12
+
+    vis_msgs = [m for _, m in _images(clean)["/vis/image"]]
+    fused = _images(out)["/fused/image"]
+    assert [m.stamp_ns for _, m in fused] == [m.stamp_ns for m in vis_msgs]
+    assert {(m.encoding, m.frame_id) for _, m in fused} == {("bgr8", "vis_camera")}
+    assert fused[0][1].decode().shape == (128, 160, 3)
+
+
+def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
+    rclpy = pytest.importorskip("rclpy", reason="bag-play needs rclpy (ROS 2)")
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from sensor_msgs.msg import Image
+
+    monkeypatch.setenv("ROS_DOMAIN_ID", str(10 + os.getpid() % 90))
+    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    topics = (f"/bagtest{os.getpid()}/ir/image", f"/bagtest{os.getpid()}/vis/image")
+    bag = tmp_path / "bag"
+    frames = 15
+    write_synthetic_bag(bag, SceneConfig(height=48, width=64, ir_bits=16), frames,
+                        ir_topic=topics[0], vis_topic=topics[1])
+    expected = {topic: [m for _, m in msgs] for topic, msgs in _images(bag).items()}
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node("bag_play_test", context=context)
+    received = {topic: [] for topic in topics}
+    qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+    for topic in topics:
+        node.create_subscription(Image, topic, received[topic].append, qos)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    player = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from textfusion_ros.cli import main; sys.exit(main())",
+         "bag-play", str(bag), "--rate", "2", "--wait-for-subscribers", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output, _ = player.communicate(timeout=40)
+        assert player.returncode == 0, output
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(len(r) < frames for r in received.values()):
+            time.sleep(0.05)
+    finally:
+        if player.poll() is None:
+            player.send_signal(signal.SIGINT)
+            player.wait(10)
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.shutdown(context=context)
+        spinner.join(5)
+    assert f"published {2 * frames} messages" in output
+    for topic in topics:
+        assert len(received[topic]) == frames, (topic, output)
+        for got, want in zip(received[topic], expected[topic], strict=True):
+            stamp = got.header.stamp.sec * 1_000_000_000 + got.header.stamp.nanosec
+            assert (stamp, got.header.frame_id, got.encoding) == (
+                want.stamp_ns, want.frame_id, want.encoding)
+            assert (got.height, got.width, got.step) == (want.height, want.width, want.step)
+            assert bytes(got.data) == bytes(want.data)

@@ -1,0 +1,66 @@
+"""The `textfusion` command end to end on synthetic images, with the shipped model."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from textfusion_ros.cli import main
+
+
+def textfusion(*args: str) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scene")
+    assert textfusion("synth", "--out", root, "--frames", 3, "--height", 72, "--width", 90) == 0
+    return root
+
+
+def test_fuse_folders_then_eval(scene, tmp_path, shipped_model_path, capsys):
+    out = tmp_path / "fused"
+    assert textfusion("fuse", "--ir", scene / "ir", "--vis", scene / "vis", "--out", out,
+                      "--model", shipped_model_path, "--prompt", "highlight warm pedestrians") == 0
+    fused = sorted(out.glob("*.png"))
+    assert [p.name for p in fused] == [p.name for p in sorted((scene / "vis").glob("*.png"))]
+    image = cv2.imread(str(fused[0]), cv2.IMREAD_UNCHANGED)
+    assert image.shape == (72, 90, 3) and image.dtype.name == "uint8"
+
+    report = tmp_path / "metrics.json"
+    assert textfusion("eval", "--ir", scene / "ir", "--vis", scene / "vis", "--fused", out,
+                      "--json", report) == 0
+    table = capsys.readouterr().out
+    assert "Qabf" in table and "mean" in table
+    data = json.loads(report.read_text())
+    assert set(data["per_image"]) == {p.stem for p in fused}
+    assert data["mean"]["EN"] > 0
+
+
+def test_fuse_single_file_and_errors(scene, tmp_path, shipped_model_path, capsys):
+    out = tmp_path / "one.png"
+    ir, vis = scene / "ir" / "frame_0000.png", scene / "vis" / "frame_0000.png"
+    assert textfusion("fuse", "--ir", ir, "--vis", vis, "--out", out,
+                      "--model", shipped_model_path) == 0
+    assert cv2.imread(str(out)).shape == (72, 90, 3)
+    assert textfusion("fuse", "--ir", ir, "--vis", scene / "vis", "--out", out) == 2
+    assert textfusion("fuse", "--ir", ir, "--vis", vis, "--out", out, "--prompt", "\x00") == 2
+    assert "non-printable" in capsys.readouterr().err
+
+
+def test_bench_reports_gmac_and_latency(shipped_model_path, capsys):
+    assert textfusion("bench", "--height", 64, "--width", 80, "--frames", 3, "--flops",
+                      "--json", "--model", shipped_model_path) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["gmac"] > 0 and result["median_ms"] > 0
+
+
+def test_console_script_lists_plugin_commands():
+    result = subprocess.run([sys.executable, "-m", "textfusion_ros.cli", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for command in ("fuse", "eval", "bench", "synth", "train", "validate", "demo"):
+        assert command in result.stdout

@@ -1,0 +1,459 @@
+"""Integration tests of the fusion node: `fusion_node` runs as a subprocess (once for the
+module) and this process drives it over ROS (publishers, services, parameters, lifecycle).
+
+The node loads its default model (the shipped one) unless TEXTFUSION_TEST_MODEL names another
+.safetensors file; without either, conftest's random model stands in.
+"""
+
+import array
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+rclpy = pytest.importorskip(
+    "rclpy", reason="rclpy not importable: install the ROS 2 wheels (requirements-ros.txt)")
+try:
+    from textfusion_interfaces.srv import SetPrompt
+except ImportError as exc:
+    pytest.skip(f"textfusion_interfaces not built ({exc}): "
+                "run textfusion_interfaces/install_into_venv.sh .venv", allow_module_level=True)
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus  # noqa: E402
+from lifecycle_msgs.msg import State, Transition  # noqa: E402
+from lifecycle_msgs.srv import ChangeState, GetState  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+from rclpy.parameter_client import AsyncParameterClient  # noqa: E402
+from rclpy.qos import ReliabilityPolicy  # noqa: E402
+from sensor_msgs.msg import Image  # noqa: E402
+from std_msgs.msg import String  # noqa: E402
+
+from textfusion_ros.paths import default_model_path  # noqa: E402
+from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
+from textfusion_ros.synth import SceneConfig, generate_frame  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PARAMS_FILE = REPO / "config" / "fusion.yaml"
+FUSION_NODE = Path(sys.executable).with_name("fusion_node")
+MODEL = os.environ.get("TEXTFUSION_TEST_MODEL", "")
+DOMAIN_ID = 100 + os.getpid() % 30  # other test modules use 130-229; `make demo` 42
+NODE = "fusion_node"
+TIMEOUT_S = 30.0
+WARM, TEXTURE = "highlight warm pedestrians", "preserve visible texture and colour"
+MS = 1_000_000
+
+if not FUSION_NODE.exists():
+    pytest.skip(f"{FUSION_NODE} missing: pip install -e .", allow_module_level=True)
+
+
+def model_override(request) -> str:
+    """The `model` parameter: empty (the default, shipped model) when that model exists."""
+    if MODEL:
+        return MODEL
+    try:
+        default_model_path()
+    except FileNotFoundError:
+        return str(request.getfixturevalue("random_model_path"))
+    return ""
+
+
+def frames(height=128, width=160, ir_bits=16, index=0):
+    return generate_frame(SceneConfig(height=height, width=width, ir_bits=ir_bits), index)
+
+
+def to_msg(image: np.ndarray, encoding: str, stamp: int, frame_id: str) -> Image:
+    """Any array → Image with a tight step (test-side encoder, also for 16-bit and float)."""
+    msg = Image(height=image.shape[0], width=image.shape[1], encoding=encoding,
+                step=image.strides[0] if image.ndim else 0)
+    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp, 1_000_000_000)
+    msg.header.frame_id = frame_id
+    msg.data = array.array("B", np.ascontiguousarray(image).tobytes())
+    return msg
+
+
+class Driver:
+    """This process's side: a node spun in a background thread, with helpers that poll."""
+
+    def __init__(self) -> None:
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context, domain_id=DOMAIN_ID)
+        self.node = rclpy.create_node("fusion_test_driver", context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+        self._cond = threading.Condition()
+        self.fused: dict[int, Image] = {}
+        self._diag: DiagnosticStatus | None = None
+        self._stamp = 0
+        node = self.node
+        node.create_subscription(Image, "/fused/image", self._on_fused, 10)
+        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 10)
+        self.set_prompt = node.create_client(SetPrompt, "/set_prompt")
+        self.change_state = node.create_client(ChangeState, f"/{NODE}/change_state")
+        self.get_state = node.create_client(GetState, f"/{NODE}/get_state")
+        self.params = AsyncParameterClient(node, NODE)
+        self.ir_pub = self.vis_pub = self.prompt_pub = None
+
+    def create_publishers(self) -> None:
+        """Reliable (default QoS) publishers, as a camera driver would create them."""
+        self.ir_pub = self.node.create_publisher(Image, "/ir/image", 10)
+        self.vis_pub = self.node.create_publisher(Image, "/vis/image", 10)
+        self.prompt_pub = self.node.create_publisher(String, "/prompt", 10)
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.thread.join(TIMEOUT_S)
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+
+    def _on_fused(self, msg: Image) -> None:
+        with self._cond:
+            self.fused[stamp_ns(msg.header.stamp)] = msg
+            while len(self.fused) > 20:
+                del self.fused[next(iter(self.fused))]
+            self._cond.notify_all()
+
+    def _on_diag(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            if status.name == f"{NODE}: fusion":
+                with self._cond:
+                    self._diag = status
+                    self._cond.notify_all()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def next_stamp(self) -> int:
+        self._stamp = max(time.time_ns(), self._stamp + MS)
+        return self._stamp
+
+    def send(self, ir, vis, ir_encoding="mono16", vis_encoding="bgr8", stamp=None,
+             ir_offset=0, frame_id="vis_optical") -> int:
+        """Publish an IR + VIS pair (either may be None); returns the VIS stamp."""
+        stamp = self.next_stamp() if stamp is None else stamp
+        if ir is not None:
+            self.ir_pub.publish(to_msg(ir, ir_encoding, stamp + ir_offset, "ir_optical"))
+        if vis is not None:
+            self.vis_pub.publish(to_msg(vis, vis_encoding, stamp, frame_id))
+        return stamp
+
+    def exchange(self, ir, vis, timeout=TIMEOUT_S, **kwargs) -> Image:
+        """Send the pair (again each second, with new stamps) until a fused image of it returns."""
+        sent: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sent.add(self.send(ir, vis, **kwargs))
+            with self._cond:
+                found = self._cond.wait_for(lambda: sent & self.fused.keys(), timeout=1.0)
+                if found:
+                    return self.fused[max(found)]
+        raise AssertionError(f"no fused image within {timeout} s")
+
+    def wait_fused(self, stamps, timeout=TIMEOUT_S) -> Image:
+        """The fused image of one of `stamps` (the newest), once it has arrived."""
+        with self._cond:
+            found = self._cond.wait_for(lambda: set(stamps) & self.fused.keys(), timeout)
+            assert found, f"no fused image within {timeout} s"
+            return self.fused[max(found)]
+
+    def publish_prompt(self, text: str) -> None:
+        wait_until(lambda: self.prompt_pub.get_subscription_count() > 0, TIMEOUT_S,
+                   "the node's prompt subscription")
+        self.prompt_pub.publish(String(data=text))
+
+    def diag(self) -> DiagnosticStatus | None:
+        with self._cond:
+            return self._diag
+
+    def wait_diag(self, predicate, timeout=TIMEOUT_S, action=None) -> DiagnosticStatus:
+        """Wait for a /diagnostics status (with values as a dict) satisfying `predicate`;
+        `action` runs between polls (e.g. to keep publishing)."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if action is not None:
+                action()
+            status = self.diag()
+            if status is not None:
+                last = status, {kv.key: kv.value for kv in status.values}
+                if predicate(*last):
+                    return last
+            time.sleep(0.1)
+        raise AssertionError(f"diagnostics never matched; last: {last}")
+
+    def call(self, client, request, timeout=TIMEOUT_S):
+        assert client.wait_for_service(timeout_sec=timeout), f"{client.srv_name} not available"
+        return self.wait_future(client.call_async(request), timeout)
+
+    @staticmethod
+    def wait_future(future, timeout=TIMEOUT_S):
+        done = threading.Event()
+        future.add_done_callback(lambda _: done.set())
+        assert done.wait(timeout), "no response"
+        return future.result()
+
+    def transition(self, transition_id: int) -> bool:
+        request = ChangeState.Request()
+        request.transition.id = transition_id
+        return self.call(self.change_state, request).success
+
+    def state(self) -> int:
+        return self.call(self.get_state, GetState.Request()).current_state.id
+
+    def set_param(self, name, value, type_=None):
+        assert self.params.wait_for_services(timeout_sec=TIMEOUT_S)
+        param = Parameter(name, type_, value) if type_ else Parameter(name, value=value)
+        return self.wait_future(self.params.set_parameters([param])).results[0]
+
+    def node_sub_reliability(self, topic: str) -> list:
+        return [info.qos_profile.reliability
+                for info in self.node.get_subscriptions_info_by_topic(topic)
+                if info.node_name == NODE]
+
+
+def wait_until(predicate, timeout=TIMEOUT_S, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def fusion(tmp_path_factory, request):
+    """The running node (started before any image publisher exists) and the driver."""
+    env = {**os.environ, "ROS_DOMAIN_ID": str(DOMAIN_ID),
+           "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "RCUTILS_COLORIZED_OUTPUT": "0"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+        patch.setenv("ROS_DOMAIN_ID", str(DOMAIN_ID))
+        driver = Driver()
+        log_path = tmp_path_factory.mktemp("node") / "fusion_node.log"
+        overrides = ["threads:=1", "diagnostics_period:=0.2", "silence_timeout:=1.0"]
+        model = model_override(request)
+        if model:
+            overrides.append(f"model:={model}")
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [str(FUSION_NODE), "--ros-args", "--params-file", str(PARAMS_FILE),
+                 *[arg for item in overrides for arg in ("-p", item)]],
+                env=env, stdout=log, stderr=subprocess.STDOUT)
+        driver.process, driver.log_path = process, log_path
+        try:
+            topics = ("/ir/image", "/vis/image")
+
+            def subscribed():
+                log = log_path.read_text()
+                assert process.poll() is None and "autostart failed" not in log, log
+                return all(driver.node_sub_reliability(t) for t in topics)
+
+            wait_until(subscribed, 60.0, f"the node's image subscriptions (log: {log_path})")
+            driver.initial_qos = [driver.node_sub_reliability(t) for t in topics]
+            driver.create_publishers()
+            wait_until(lambda: all(driver.node_sub_reliability(t) == [ReliabilityPolicy.RELIABLE]
+                                   for t in topics), TIMEOUT_S, "reliable subscriptions")
+            yield driver
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            driver.close()
+
+
+def fused_array(msg: Image) -> np.ndarray:
+    return np.array(image_to_array(msg))
+
+
+def test_auto_qos_follows_a_reliable_publisher_that_starts_later(fusion):
+    best_effort = [ReliabilityPolicy.BEST_EFFORT]
+    assert fusion.initial_qos == [best_effort, best_effort]  # sensor-data QoS without publishers
+    # The fixture then waited for RELIABLE on both: check what diagnostics report.
+    fusion.wait_diag(lambda s, v: v["ir_qos"] == v["vis_qos"] == "reliable")
+
+
+@pytest.mark.parametrize("ir_encoding, vis_encoding, fused_encoding", [
+    ("mono16", "bgr8", "bgr8"),
+    ("mono8", "mono8", "mono8"),
+    ("32FC1", "rgb8", "bgr8"),
+])
+def test_pairs_and_publishes(fusion, ir_encoding, vis_encoding, fused_encoding):
+    ir16, vis = frames()
+    ir = {"mono16": ir16, "mono8": (ir16 >> 8).astype(np.uint8),
+          "32FC1": ir16.astype(np.float32) / 100.0}[ir_encoding]
+    if vis_encoding == "mono8":
+        vis = vis[..., 1].copy()
+    elif vis_encoding == "rgb8":
+        vis = vis[..., ::-1].copy()
+    msg = fusion.exchange(ir, vis, ir_encoding=ir_encoding, vis_encoding=vis_encoding,
+                          ir_offset=5 * MS, frame_id="cam_vis")
+    assert (msg.encoding, msg.height, msg.width) == (fused_encoding, 128, 160)
+    assert msg.header.frame_id == "cam_vis"
+    assert fused_array(msg).shape[:2] == (128, 160)
+    status, values = fusion.wait_diag(lambda s, v: int(v["frames_published"]) > 0)
+    assert status.level == DiagnosticStatus.OK and values["backend"] == "torch"
+    for key in ("rate_hz", "latency_p50_ms", "latency_p99_ms", "frames_dropped",
+                "bad_messages", "time_jumps", "active_prompt"):
+        assert key in values
+
+
+def test_stamp_of_the_visible_image_is_copied(fusion):
+    ir, vis = frames()
+    stamp = fusion.send(ir, vis, ir_offset=-7 * MS)
+    assert stamp_ns(fusion.wait_fused([stamp]).header.stamp) == stamp
+
+
+def test_prompt_changes_apply_to_the_next_frame(fusion):
+    ir, vis = frames(index=3)
+    response = fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=WARM))
+    assert response.success and response.active_prompt == WARM, response.message
+    warm = fused_array(fusion.exchange(ir, vis))
+
+    response = fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=f"  {TEXTURE} "))
+    assert response.success and response.active_prompt == TEXTURE, response.message
+    texture = fused_array(fusion.exchange(ir, vis))
+    assert not np.array_equal(warm, texture)
+    got = fusion.wait_future(fusion.params.get_parameters(["prompt"]))
+    assert got.values[0].string_value == TEXTURE  # the parameter mirrors the active prompt
+
+    fusion.publish_prompt(WARM)
+    fusion.wait_diag(lambda s, v: v["active_prompt"] == WARM)
+    assert np.array_equal(fused_array(fusion.exchange(ir, vis)), warm)
+
+    result = fusion.set_param("prompt", TEXTURE)
+    assert result.successful, result.reason
+    assert np.array_equal(fused_array(fusion.exchange(ir, vis)), texture)
+
+
+def test_rejected_prompts_keep_the_active_one(fusion):
+    assert fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=WARM)).success
+    for prompt, reason in (("", "empty"), ("   ", "empty"), ("warm\x07 bell", "non-printable")):
+        response = fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=prompt))
+        assert not response.success and reason in response.message, response.message
+        assert response.active_prompt == WARM
+    result = fusion.set_param("prompt", "")
+    assert not result.successful and "empty" in result.reason
+    fusion.publish_prompt("tab\x1b escape")
+    wait_until(lambda: "non-printable" in fusion.log_path.read_text(), TIMEOUT_S,
+               "the rejected topic prompt in the log")
+    _, values = fusion.wait_diag(lambda s, v: True)
+    assert values["active_prompt"] == WARM
+
+
+def test_different_sizes_resize_or_homography(fusion):
+    ir, vis = frames()
+    small_ir = ir[::2, ::2].copy()
+    resized = fused_array(fusion.exchange(small_ir, vis))
+    assert resized.shape == (128, 160, 3)
+
+    zoom = [4.0, 0.0, -40.0, 0.0, 4.0, -40.0, 0.0, 0.0, 1.0]
+    result = fusion.set_param("homography", zoom)
+    assert result.successful, result.reason
+    try:
+        warped = fused_array(fusion.exchange(small_ir, vis))
+        assert warped.shape == (128, 160, 3) and not np.array_equal(warped, resized)
+        for bad, reason in (([1.0] * 8, "9 numbers"), ([0.0] * 9, "singular")):
+            result = fusion.set_param("homography", bad)
+            assert not result.successful and reason in result.reason, result.reason
+    finally:
+        result = fusion.set_param("homography", [], Parameter.Type.DOUBLE_ARRAY)
+        assert result.successful, result.reason
+    assert np.array_equal(fused_array(fusion.exchange(small_ir, vis)), resized)
+
+
+def test_bad_inputs_are_counted_and_skipped(fusion):
+    ir, vis = frames()
+    fusion.exchange(ir, vis)
+    _, before = fusion.wait_diag(lambda s, v: True)
+    stamp = fusion.next_stamp()
+    nan_ir = ir.astype(np.float32)
+    nan_ir[5, 5] = np.nan
+    bad = [to_msg(ir, "mono16", stamp, "ir"), to_msg(ir, "yuv422", stamp, "ir"),
+           to_msg(np.zeros((0, 0), np.uint8), "mono8", stamp, "ir"),
+           to_msg(nan_ir, "32FC1", stamp, "ir"), to_msg(ir, "mono16", stamp, "ir")]
+    bad[0].step = 100  # shorter than a row
+    bad[4].data = bad[4].data[:1000]  # truncated
+    for msg in bad:
+        fusion.ir_pub.publish(msg)
+    fusion.vis_pub.publish(to_msg(ir, "mono16", stamp, "vis"))  # VIS must be 8-bit
+    expected = int(before["bad_messages"]) + len(bad) + 1
+    fusion.wait_diag(lambda s, v: int(v["bad_messages"]) == expected)
+
+    old = fusion.next_stamp()
+    fusion.send(ir, vis, stamp=old)
+    fusion.send(ir, vis, stamp=old - 10_000_000_000)  # a bag looping back 10 s
+    jumps = int(before["time_jumps"])
+    fusion.wait_diag(lambda s, v: int(v["time_jumps"]) > jumps)
+    assert fusion.exchange(ir, vis).width == 160
+    assert fusion.process.poll() is None
+
+
+def test_silent_camera_warns_and_recovers(fusion):
+    ir, vis = frames()
+    fusion.exchange(ir, vis)
+    status, _ = fusion.wait_diag(
+        lambda s, v: s.level == DiagnosticStatus.WARN and "IR" in s.message
+        and "VIS" not in s.message, action=lambda: fusion.send(None, vis))
+    assert "no IR image" in status.message
+    fusion.wait_diag(lambda s, v: s.level == DiagnosticStatus.OK and s.message == "fusing",
+                     action=lambda: fusion.send(ir, vis))
+
+
+def test_lifecycle_transitions(fusion):
+    ir, vis = frames()
+    assert fusion.state() == State.PRIMARY_STATE_ACTIVE
+    assert fusion.transition(Transition.TRANSITION_DEACTIVATE)
+    assert fusion.state() == State.PRIMARY_STATE_INACTIVE
+    fusion.wait_diag(lambda s, v: s.message == "inactive")
+    sent = {fusion.send(ir, vis) for _ in range(5)}
+    time.sleep(1.0)  # a negative check: give any (wrong) output time to arrive
+    assert not sent & fusion.fused.keys()
+
+    assert fusion.transition(Transition.TRANSITION_ACTIVATE)
+    fusion.exchange(ir, vis)
+    assert fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=WARM)).success
+
+    assert fusion.transition(Transition.TRANSITION_DEACTIVATE)
+    assert fusion.transition(Transition.TRANSITION_CLEANUP)
+    assert fusion.state() == State.PRIMARY_STATE_UNCONFIGURED
+    assert fusion.transition(Transition.TRANSITION_CONFIGURE)
+    assert fusion.transition(Transition.TRANSITION_ACTIVATE)
+    assert fusion.exchange(ir, vis).width == 160
+    _, values = fusion.wait_diag(lambda s, v: s.message != "inactive")
+    assert values["active_prompt"] == WARM  # kept through cleanup by the parameter
+
+
+def test_large_frames_arrive_intact_with_default_qos(fusion):
+    ir, vis = frames(height=1024, width=1280)
+    _, before = fusion.wait_diag(lambda s, v: True)
+    sent = []
+    for _ in range(3):
+        sent.append(fusion.send(ir, vis))
+        time.sleep(0.2)  # camera-like pacing
+    count = {k: int(before[k]) + 3 for k in ("ir_received", "vis_received")}
+    _, after = fusion.wait_diag(
+        lambda s, v: all(int(v[k]) >= n for k, n in count.items()), timeout=60.0)
+    assert after["bad_messages"] == before["bad_messages"]
+    msg = fusion.wait_fused(sent, 60.0)
+    assert (msg.encoding, msg.height, msg.width) == ("bgr8", 1024, 1280)
+    assert len(msg.data) == 1024 * 1280 * 3
+
+
+def test_sigint_exits_cleanly(fusion):
+    """Last: stops the module's node, likely while it fuses a frame."""
+    _, before = fusion.wait_diag(lambda s, v: True)
+    fusion.send(*frames(height=512, width=640))
+    fusion.wait_diag(lambda s, v: int(v["ir_received"]) > int(before["ir_received"]))
+    fusion.process.send_signal(signal.SIGINT)
+    assert fusion.process.wait(TIMEOUT_S) == 0
+    log = fusion.log_path.read_text()
+    assert "Traceback" not in log and "Failed" not in log, log

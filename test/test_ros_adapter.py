@@ -1,0 +1,107 @@
+"""The rclpy side without a running graph: messages, QoS selection, dataclass parameters."""
+
+import os
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+rclpy = pytest.importorskip(
+    "rclpy", reason="rclpy not importable: install the ROS 2 wheels (requirements-ros.txt)")
+
+from diagnostic_msgs.msg import DiagnosticStatus  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
+from std_msgs.msg import Header  # noqa: E402
+
+from textfusion_ros.config import FusionConfig, NodeConfig  # noqa: E402
+from textfusion_ros.image_codec import BadImageError  # noqa: E402
+from textfusion_ros.ros.messages import (  # noqa: E402
+    array_to_image,
+    diagnostic_array,
+    image_to_array,
+    stamp_ns,
+)
+from textfusion_ros.ros.params import declare_dataclass, read_dataclass  # noqa: E402
+from textfusion_ros.ros.qos import image_qos, matching_reliability, select_reliability  # noqa: E402
+
+RELIABLE, BEST_EFFORT = ReliabilityPolicy.RELIABLE, ReliabilityPolicy.BEST_EFFORT
+
+
+def endpoint(reliability):
+    return SimpleNamespace(qos_profile=QoSProfile(depth=1, reliability=reliability))
+
+
+@pytest.mark.parametrize("image", [
+    np.arange(12 * 10, dtype=np.uint8).reshape(12, 10),
+    np.arange(12 * 10 * 3, dtype=np.uint8).reshape(12, 10, 3),
+])
+def test_image_round_trip(image):
+    header = Header(frame_id="cam")
+    header.stamp.sec, header.stamp.nanosec = 3, 5
+    msg = array_to_image(image, header)
+    assert msg.encoding == ("mono8" if image.ndim == 2 else "bgr8")
+    assert msg.header.frame_id == "cam" and stamp_ns(msg.header.stamp) == 3_000_000_005
+    np.testing.assert_array_equal(image_to_array(msg), image)
+
+
+def test_bad_image_message_raises():
+    msg = array_to_image(np.zeros((4, 4), np.uint8), Header())
+    msg.encoding = "yuv422"
+    with pytest.raises(BadImageError, match="unsupported encoding"):
+        image_to_array(msg)
+
+
+def test_diagnostic_array():
+    array = diagnostic_array(Header().stamp, "n: fusion", "hw", DiagnosticStatus.WARN, "no IR",
+                             {"rate_hz": "1.00", "frames_dropped": 3})
+    (status,) = array.status
+    assert status.level == DiagnosticStatus.WARN and status.message == "no IR"
+    assert [(kv.key, kv.value) for kv in status.values] == [("rate_hz", "1.00"),
+                                                            ("frames_dropped", "3")]
+
+
+def test_qos_follows_publishers():
+    assert matching_reliability([]) is None
+    assert matching_reliability([endpoint(RELIABLE)] * 2) == RELIABLE
+    assert matching_reliability([endpoint(RELIABLE), endpoint(BEST_EFFORT)]) == BEST_EFFORT
+    assert select_reliability("auto", []) == BEST_EFFORT  # sensor-data QoS
+    assert select_reliability("auto", [], current=RELIABLE) == RELIABLE
+    assert select_reliability("auto", [endpoint(RELIABLE)], current=BEST_EFFORT) == RELIABLE
+    assert select_reliability("reliable", [endpoint(BEST_EFFORT)]) == RELIABLE
+    assert select_reliability("best_effort", [endpoint(RELIABLE)]) == BEST_EFFORT
+    with pytest.raises(ValueError):
+        select_reliability("often", [])
+    profile = image_qos(BEST_EFFORT, 7)
+    assert profile.depth == 7 and profile.reliability == BEST_EFFORT
+
+
+@pytest.fixture
+def node(monkeypatch):
+    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=130 + os.getpid() % 20)
+    node = rclpy.create_node("params_test", context=context)
+    yield node
+    node.destroy_node()
+    rclpy.shutdown(context=context)
+
+
+def test_parameters_from_dataclasses(node):
+    declare_dataclass(node, FusionConfig)
+    declare_dataclass(node, NodeConfig)
+    assert read_dataclass(node, FusionConfig) == FusionConfig()
+    assert read_dataclass(node, NodeConfig) == NodeConfig()
+    descriptor = node.describe_parameter("slop")
+    assert "half the 33 ms period" in descriptor.description
+    assert "next configure" in descriptor.description
+    assert "next configure" not in node.describe_parameter("prompt").description
+
+    homography = [2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0]
+    node.set_parameters([Parameter("homography", value=homography),
+                         Parameter("queue_size", value=9)])
+    config = read_dataclass(node, NodeConfig)
+    assert config.homography == homography and config.queue_size == 9
+    assert read_dataclass(node, NodeConfig, {"slop": 0.5}).slop == 0.5
+    with pytest.raises(ValueError, match="reliability"):
+        read_dataclass(node, NodeConfig, {"reliability": "never"})

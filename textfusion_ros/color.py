@@ -1,0 +1,45 @@
+"""Colour conversions between BGR images and the luminance/chroma the network fuses."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def is_grey(image: np.ndarray) -> bool:
+    """True for a single-channel image or a 3-channel image whose channels are identical."""
+    if image.ndim == 2:
+        return True
+    return bool(np.array_equal(image[..., 0], image[..., 1])
+                and np.array_equal(image[..., 1], image[..., 2]))
+
+
+def split_luma(vis_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Float32 BGR in [0, 1] (or grey H×W) → (Y in [0, 1], CrCb H×W×2 or None when grey)."""
+    if vis_bgr.ndim == 2:
+        return vis_bgr.astype(np.float32, copy=False), None
+    ycrcb = cv2.cvtColor(vis_bgr.astype(np.float32, copy=False), cv2.COLOR_BGR2YCrCb)
+    return np.ascontiguousarray(ycrcb[..., 0]), np.ascontiguousarray(ycrcb[..., 1:])
+
+
+def merge_luma(y: np.ndarray, crcb: np.ndarray | None) -> np.ndarray:
+    """Y in [0, 1] plus CrCb (or None) → float32 BGR (or grey) in [0, 1], clipped."""
+    y = np.clip(y.astype(np.float32, copy=False), 0.0, 1.0)
+    if crcb is None:
+        return y
+    bgr = cv2.cvtColor(np.dstack([y, crcb]).astype(np.float32), cv2.COLOR_YCrCb2BGR)
+    return np.clip(bgr, 0.0, 1.0)
+
+
+def to_unit_float(image: np.ndarray) -> np.ndarray:
+    """uint8 / uint16 / float image → float32 in [0, 1] (floats are clipped, not rescaled)."""
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
+    return np.clip(image.astype(np.float32), 0.0, 1.0)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Float image in [0, 1] → uint8, rounded."""
+    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)

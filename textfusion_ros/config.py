@@ -1,0 +1,133 @@
+"""The inference configuration schema shared by the CLI, the ROS node and evaluation tools."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+
+@dataclass
+class FusionConfig:
+    """How to run fusion. Every field is also a ROS parameter of the node (same name)."""
+
+    model: str = ""
+    """Path of a .safetensors model file; empty = the shipped model."""
+    backend: str = "torch"
+    """Inference backend: torch (more with the deployment backends)."""
+    device: str = "cpu"
+    """cpu or cuda[:N]."""
+    threads: int = 0
+    """CPU threads for inference; 0 = the runtime's default."""
+    prompt: str = ""
+    """Initial prompt; empty = the model's default prompt."""
+    prompt_cache_size: int = 64
+    """Distinct free-text prompts kept embedded (LRU)."""
+    max_prompt_chars: int = 1000
+    """Longer prompts are rejected."""
+    agc_low_percentile: float = 1.0
+    """Automatic gain control of 16-bit / float thermal images: low percentile → black."""
+    agc_high_percentile: float = 99.0
+    """… high percentile → white."""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FusionConfig:
+        """Build from a mapping; unknown keys are an error naming them."""
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"unknown fusion config keys: {unknown}; known: {sorted(known)}")
+        return cls(**data)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, section: str = "fusion") -> FusionConfig:
+        """Read the `section` mapping of a YAML file (the whole file when it has no such key)."""
+        data = yaml.safe_load(Path(path).read_text()) or {}
+        return cls.from_dict(data.get(section, data))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+RELIABILITY_MODES = ("auto", "reliable", "best_effort")
+
+
+@dataclass
+class NodeConfig:
+    """How the ROS node connects, pairs and reports. Every field is a ROS parameter (same name)."""
+
+    ir_topic: str = "ir/image"
+    """Infrared sensor_msgs/Image topic (mono8, mono16, 32FC1, ...)."""
+    vis_topic: str = "vis/image"
+    """Visible sensor_msgs/Image topic (bgr8, rgb8, mono8, ...)."""
+    fused_topic: str = "fused/image"
+    """Output topic: bgr8, or mono8 when the visible image is grey; stamp and frame of the VIS."""
+    prompt_topic: str = "prompt"
+    """std_msgs/String topic that sets the prompt."""
+    queue_size: int = 5
+    """Unpaired images kept per camera while waiting for a partner."""
+    slop: float = 0.015
+    """Largest stamp difference (s) within a pair. Under half the 33 ms period of 30 Hz cameras,
+    so a frame has at most one candidate partner."""
+    time_jump_threshold: float = 1.0
+    """A stamp this many seconds older than the newest of its camera is a time jump (bag loop,
+    clock reset): the pairing queues are cleared."""
+    reliability: str = "auto"
+    """Image subscriptions: auto (match the publishers found, re-checked as they come and go;
+    sensor-data QoS until one is found), reliable or best_effort."""
+    qos_depth: int = 5
+    """History depth of the image subscriptions and of the fused publisher."""
+    qos_check_period: float = 1.0
+    """With reliability auto: seconds between checks of the publishers' reliability."""
+    homography: list[float] = field(default_factory=list)
+    """Row-major 3x3 IR-to-VIS pixel homography (9 numbers); empty = resize IR to the VIS size."""
+    autostart: bool = True
+    """Configure and activate at startup; false = wait for lifecycle transitions."""
+    diagnostics_period: float = 1.0
+    """Seconds between /diagnostics messages."""
+    stats_window: int = 300
+    """Latency samples behind the p50/p99 in diagnostics."""
+    silence_timeout: float = 3.0
+    """A camera silent this long (s) while active turns the diagnostics level to WARN."""
+    log_throttle: float = 5.0
+    """Least seconds between two warnings of one kind (bad images, time jumps, errors)."""
+
+    def __post_init__(self) -> None:
+        if self.reliability not in RELIABILITY_MODES:
+            raise ValueError(
+                f"reliability must be one of {', '.join(RELIABILITY_MODES)}, "
+                f"got {self.reliability!r}")
+        for name in ("ir_topic", "vis_topic", "fused_topic", "prompt_topic"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} must not be empty")
+        for name in ("queue_size", "qos_depth", "stats_window"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.slop >= 0.0:
+            raise ValueError(f"slop must be >= 0 s, got {self.slop}")
+        for name in ("time_jump_threshold", "qos_check_period", "diagnostics_period",
+                     "silence_timeout"):
+            if not getattr(self, name) > 0.0:
+                raise ValueError(f"{name} must be > 0 s, got {getattr(self, name)}")
+        if not self.log_throttle >= 0.0:
+            raise ValueError(f"log_throttle must be >= 0 s, got {self.log_throttle}")
+        if len(self.homography) not in (0, 9):
+            raise ValueError(
+                f"homography needs 9 numbers (or none), got {len(self.homography)}")
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstring under each field of a dataclass (whitespace collapsed), by field name."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+    docs = {}
+    for statement, following in zip(body, body[1:], strict=False):
+        if (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+                and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)):
+            docs[statement.target.id] = " ".join(following.value.value.split())
+    return docs

@@ -1,0 +1,42 @@
+"""Hyper-parameters of the fusion network (stored in every checkpoint's JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Widths and sizes of TextFusionNet.
+
+    The network predicts per-pixel coefficient maps at 1/`coef_stride` resolution and applies
+    them at full resolution to band-pass components of the sources (see `composer.py`).
+    """
+
+    text_dim: int = 384
+    widths: tuple[int, int, int, int] = (16, 32, 48, 64)
+    decoder_widths: tuple[int, int, int] = (48, 32, 24)
+    heads: int = 4
+    film_hidden: int = 128
+    coef_stride: int = 4
+    fine_sigma: float = 1.0
+    mid_sigma: float = 3.0
+    coarse_sigma: float = 8.0
+    activity_sigma: float = 3.0
+
+    @property
+    def size_multiple(self) -> int:
+        """Input height and width must be multiples of this (the padding wrapper ensures it)."""
+        return self.coef_stride * 2 ** (len(self.widths) - 1)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**values)

@@ -1,0 +1,105 @@
+"""TextFusionNet: a light, text-guided infrared + visible luminance fusion network."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from textfusion_ros.model.blocks import ConvBlock, CrossAttention, FeedForward, film
+from textfusion_ros.model.composer import COEFFICIENTS, BandComposer
+from textfusion_ros.model.config import ModelConfig
+
+
+class Encoder(nn.Module):
+    """Per-modality pyramid encoder at 1/stride … 1/(stride·8) resolution."""
+
+    def __init__(self, in_ch: int, widths: tuple[int, ...]) -> None:
+        super().__init__()
+        chans = (in_ch, *widths)
+        self.stages = nn.ModuleList(
+            ConvBlock(chans[i], chans[i + 1], stride=1 if i == 0 else 2)
+            for i in range(len(widths)))
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        feats = []
+        for stage in self.stages:
+            x = stage(x)
+            feats.append(x)
+        return feats
+
+
+class TextFusionNet(nn.Module):
+    """Fuses IR and visible luminance under the guidance of a text embedding.
+
+    Text guides the network in two ways: the pooled sentence embedding drives an MLP whose
+    (γ, β) modulate every decoder stage as (1+γ)·F + β, and the token embeddings are attended
+    to by the image tokens at the lowest resolution. At that resolution the two modalities
+    also exchange queries in cross-attention. The decoder predicts coefficient maps applied at
+    full resolution by `BandComposer`. Inputs must have H, W divisible by
+    `config.size_multiple`.
+    """
+
+    def __init__(self, config: ModelConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or ModelConfig()
+        cfg = self.config
+        w = cfg.widths
+        self.composer = BandComposer(cfg)
+        self.ir_encoder = Encoder(4, w)
+        self.vis_encoder = Encoder(4, w)
+        bottleneck = w[-1]
+        self.ir_from_vis = CrossAttention(bottleneck, cfg.heads)
+        self.vis_from_ir = CrossAttention(bottleneck, cfg.heads)
+        self.merge = nn.Linear(2 * bottleneck, bottleneck)
+        self.text_attention = CrossAttention(bottleneck, cfg.heads, kv_dim=cfg.text_dim)
+        self.token_mlp = FeedForward(bottleneck)
+        dec_in = (bottleneck, *cfg.decoder_widths[:-1])
+        skips = tuple(reversed(w[:-1]))
+        self.decoder = nn.ModuleList(
+            ConvBlock(dec_in[i] + 2 * skips[i], cfg.decoder_widths[i])
+            for i in range(len(cfg.decoder_widths)))
+        self.film_channels = (bottleneck, *cfg.decoder_widths)
+        self.film_mlp = nn.Sequential(
+            nn.Linear(cfg.text_dim, cfg.film_hidden), nn.GELU(),
+            nn.Linear(cfg.film_hidden, 2 * sum(self.film_channels)))
+        self.head = nn.Conv2d(cfg.decoder_widths[-1], len(COEFFICIENTS), 1)
+        for layer in (self.film_mlp[-1], self.head):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def _film_params(self, pooled: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        params = self.film_mlp(pooled)
+        out, start = [], 0
+        for ch in self.film_channels:
+            out.append((params[:, start:start + ch], params[:, start + ch:start + 2 * ch]))
+            start += 2 * ch
+        return out
+
+    def forward(self, ir: torch.Tensor, vis: torch.Tensor, text_pooled: torch.Tensor,
+                text_tokens: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
+        """ir, vis: B×1×H×W in [0, 1]; text_pooled B×D; text_tokens B×T×D; text_mask B×T."""
+        ir_bands = self.composer.bands(ir)
+        vis_bands = self.composer.bands(vis)
+        ir_feats = self.ir_encoder(self.composer.summary(ir, ir_bands))
+        vis_feats = self.vis_encoder(self.composer.summary(vis, vis_bands))
+        modulation = self._film_params(text_pooled)
+
+        ir_low, vis_low = ir_feats[-1], vis_feats[-1]
+        b, c, h, w = ir_low.shape
+        ir_tok = ir_low.flatten(2).transpose(1, 2)
+        vis_tok = vis_low.flatten(2).transpose(1, 2)
+        ir_tok, vis_tok = (ir_tok + self.ir_from_vis(vis_tok, ir_tok),
+                           vis_tok + self.vis_from_ir(ir_tok, vis_tok))
+        tokens = self.merge(torch.cat([ir_tok, vis_tok], dim=-1))
+        tokens = tokens + self.text_attention(tokens, text_tokens, text_mask)
+        tokens = tokens + self.token_mlp(tokens)
+        x = tokens.transpose(1, 2).reshape(b, c, h, w)
+        x = film(x, *modulation[0])
+
+        for i, block in enumerate(self.decoder):
+            skip = len(ir_feats) - 2 - i
+            x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+            x = block(torch.cat([x, ir_feats[skip], vis_feats[skip]], dim=1))
+            x = film(x, *modulation[i + 1])
+        return self.composer.compose(self.head(x), ir_bands, vis_bands)

@@ -1,0 +1,68 @@
+"""The fusion pipeline: images in any supported form + the active prompt → fused image."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from textfusion_ros.backends import FusionBackend, create_backend
+from textfusion_ros.color import merge_luma, split_luma, to_uint8, to_unit_float
+from textfusion_ros.config import FusionConfig
+from textfusion_ros.image_codec import AgcConfig, to_fusion_inputs
+from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file
+from textfusion_ros.paths import default_model_path
+from textfusion_ros.text.cache import PromptCache
+from textfusion_ros.text.embedding import TextEmbedding
+from textfusion_ros.text.encoders import create_encoder
+
+
+class FusionPipeline:
+    """Loads a model once, keeps the active prompt, and fuses frames.
+
+    `set_prompt` validates and embeds a prompt; a rejected prompt raises PromptRejected and the
+    active prompt stays. A new prompt applies to the next `fuse` call.
+    """
+
+    def __init__(self, config: FusionConfig | None = None) -> None:
+        self.config = config or FusionConfig()
+        self.model_path = self.config.model or str(default_model_path())
+        self.model: FusionModelFile = load_model_file(self.model_path)
+        encoder = dict(self.model.text_encoder)
+        encoder_name = encoder.pop("name", "minilm")
+        self.prompts = PromptCache(self.model.prompt_bank,
+                                   lambda: create_encoder(encoder_name, **encoder),
+                                   capacity=self.config.prompt_cache_size,
+                                   max_chars=self.config.max_prompt_chars)
+        self.backend: FusionBackend = create_backend(
+            self.config.backend, self.model, self.config.device, self.config.threads)
+        self.agc = AgcConfig(self.config.agc_low_percentile, self.config.agc_high_percentile)
+        self._lock = threading.Lock()
+        self._active: tuple[str, TextEmbedding] = self.prompts.get(
+            self.config.prompt or self.model.default_prompt)
+
+    @property
+    def active_prompt(self) -> str:
+        return self._active[0]
+
+    def set_prompt(self, prompt: object) -> str:
+        """Make `prompt` active (after validation) and return it as stored."""
+        active = self.prompts.get(prompt)
+        with self._lock:
+            self._active = active
+        return active[0]
+
+    def fuse_luma(self, ir: np.ndarray, vis_y: np.ndarray,
+                  text: TextEmbedding | None = None) -> np.ndarray:
+        """Float [0, 1] infrared and visible luminance → fused luminance (active prompt)."""
+        return self.backend.fuse(ir, vis_y, text or self._active[1])
+
+    def fuse(self, ir: np.ndarray, vis: np.ndarray) -> np.ndarray:
+        """Infrared (8-bit, or 16-bit / float through gain control) + visible (uint8 BGR or
+        grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size."""
+        if ir.shape[:2] != vis.shape[:2]:
+            raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
+                             "align them first (textfusion_ros.registration)")
+        ir_unit, vis = to_fusion_inputs(ir, vis, self.agc)
+        y, crcb = split_luma(to_unit_float(vis))
+        return to_uint8(merge_luma(self.fuse_luma(ir_unit, y), crcb))

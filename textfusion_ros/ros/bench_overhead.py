@@ -1,0 +1,114 @@
+"""Node overhead per IR + VIS pair, the model excluded: decode both Image messages, AGC,
+encode the output, build its Image message and publish it.
+
+    python -m textfusion_ros.ros.bench_overhead [--width 640 --height 512] [--no-subscriber]
+
+Prints the median and p99 in ms, per stage and in total. With a subscriber (the default) each
+fused image is delivered to a reliable subscription spun in this process before the next pair
+starts (untimed), as at a camera's frame rate; back to back, that thread would compete with
+the timed code for the GIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+
+import numpy as np
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import ReliabilityPolicy
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+from textfusion_ros.image_codec import AgcConfig, to_fusion_inputs
+from textfusion_ros.ros.messages import array_to_image, image_to_array
+from textfusion_ros.ros.qos import image_qos
+from textfusion_ros.synth import SceneConfig, generate_frame
+
+STAGES = ("decode", "agc", "encode+message", "publish")
+TOPIC = f"/textfusion_bench_{os.getpid()}/fused"
+
+
+def input_messages(height: int, width: int) -> tuple[Image, Image]:
+    """A synthetic mono16 IR and bgr8 VIS message pair, as received."""
+    ir, vis = generate_frame(SceneConfig(height=height, width=width, ir_bits=16), 0)
+    header = Header(frame_id="vis")
+    ir_msg = Image(header=header, height=height, width=width, encoding="mono16",
+                   step=width * 2)
+    ir_msg.data = ir.astype("<u2").tobytes()
+    vis_msg = Image(header=header, height=height, width=width, encoding="bgr8",
+                    step=width * 3)
+    vis_msg.data = vis.tobytes()
+    return ir_msg, vis_msg
+
+
+def run(height: int, width: int, iterations: int, subscriber: bool) -> dict[str, np.ndarray]:
+    """Per-stage times (ms) of `iterations` pairs, after a warm-up."""
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node("textfusion_bench_overhead", context=context)
+    executor = SingleThreadedExecutor(context=context)
+    delivered = threading.Event()
+    qos = image_qos(ReliabilityPolicy.RELIABLE, 5)
+    publisher = node.create_publisher(Image, TOPIC, qos)
+    thread = threading.Thread(target=executor.spin)
+    if subscriber:
+        node.create_subscription(Image, TOPIC, lambda _: delivered.set(), qos)
+        executor.add_node(node)
+        thread.start()
+        deadline = time.monotonic() + 10.0
+        while publisher.get_subscription_count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    ir_msg, vis_msg = input_messages(height, width)
+    agc = AgcConfig()
+    warmup = 20
+    times = np.zeros((warmup + iterations, len(STAGES)))
+    try:
+        for i in range(len(times)):
+            t0 = time.perf_counter()
+            ir, vis = image_to_array(ir_msg), image_to_array(vis_msg)
+            t1 = time.perf_counter()
+            to_fusion_inputs(ir, vis, agc)
+            t2 = time.perf_counter()
+            msg = array_to_image(vis, vis_msg.header)  # stands in for the fused image
+            t3 = time.perf_counter()
+            publisher.publish(msg)
+            t4 = time.perf_counter()
+            times[i] = np.diff([t0, t1, t2, t3, t4]) * 1e3
+            if subscriber:
+                if not delivered.wait(1.0):
+                    raise RuntimeError("the subscriber did not receive a fused image")
+                delivered.clear()
+    finally:
+        executor.shutdown()
+        if thread.is_alive():
+            thread.join()
+        node.destroy_node()
+        rclpy.shutdown(context=context)
+    result = {stage: times[warmup:, i] for i, stage in enumerate(STAGES)}
+    result["total"] = times[warmup:].sum(axis=1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--height", type=int, default=512)
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--iterations", type=int, default=500)
+    parser.add_argument("--no-subscriber", dest="subscriber", action="store_false",
+                        help="publish with nobody subscribed")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    result = run(args.height, args.width, args.iterations, args.subscriber)
+    print(f"{args.width}x{args.height} mono16 IR + bgr8 VIS, {args.iterations} pairs, "
+          f"{'with' if args.subscriber else 'without'} a subscriber")
+    for stage, values in result.items():
+        print(f"  {stage:15s} median {np.median(values):6.3f} ms   "
+              f"p99 {np.percentile(values, 99):6.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""sensor_msgs/Image ↔ numpy arrays (through image_codec), and DiagnosticArray building."""
+
+from __future__ import annotations
+
+import array
+from collections.abc import Mapping
+
+import numpy as np
+from builtin_interfaces.msg import Time
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+from textfusion_ros.image_codec import decode_image, encode_image
+
+
+def image_to_array(msg: Image) -> np.ndarray:
+    """Decode an Image message; raises BadImageError with the reason when it cannot be.
+
+    Most encodings give a view of `msg.data` (no copy). Float images with NaN/Inf are refused.
+    """
+    return decode_image(msg.encoding, msg.height, msg.width, msg.step, msg.data,
+                        bool(msg.is_bigendian))
+
+
+def array_to_image(image: np.ndarray, header: Header) -> Image:
+    """uint8 grey or BGR array → Image (mono8 / bgr8) carrying `header`."""
+    encoding, step, data = encode_image(image)
+    msg = Image(header=header, height=image.shape[0], width=image.shape[1], encoding=encoding,
+                is_bigendian=0, step=step)
+    msg.data = array.array("B", data)
+    return msg
+
+
+def stamp_ns(stamp: Time) -> int:
+    """builtin_interfaces/Time → integer nanoseconds."""
+    return stamp.sec * 1_000_000_000 + stamp.nanosec
+
+
+def diagnostic_array(stamp: Time, name: str, hardware_id: str, level: bytes, message: str,
+                     values: Mapping[str, object]) -> DiagnosticArray:
+    """A DiagnosticArray holding one status; values are formatted with str()."""
+    status = DiagnosticStatus(
+        level=level, name=name, hardware_id=hardware_id, message=message,
+        values=[KeyValue(key=key, value=str(value)) for key, value in values.items()])
+    return DiagnosticArray(header=Header(stamp=stamp), status=[status])

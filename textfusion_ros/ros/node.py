@@ -1,0 +1,339 @@
+"""The fusion node: a managed (lifecycle) node turning IR + VIS image pairs into fused images.
+
+configure loads the model, activate subscribes and starts the worker, deactivate stops both,
+cleanup frees the model. Image callbacks only decode and pair; one worker thread fuses the
+newest pair. The prompt comes from the `set_prompt` service, the prompt topic or the `prompt`
+parameter, all validated by the pipeline.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.parameter import Parameter
+from rclpy.qos import ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
+from sensor_msgs.msg import Image
+from std_msgs.msg import String
+
+from textfusion_interfaces.srv import SetPrompt
+from textfusion_ros.config import FusionConfig, NodeConfig
+from textfusion_ros.image_codec import AgcConfig, BadImageError
+from textfusion_ros.pipeline import FusionPipeline
+from textfusion_ros.registration import align_ir_to_vis, parse_homography
+from textfusion_ros.ros import qos
+from textfusion_ros.ros.executor import DrainingExecutor
+from textfusion_ros.ros.messages import (
+    array_to_image,
+    diagnostic_array,
+    image_to_array,
+    stamp_ns,
+)
+from textfusion_ros.ros.monitor import CAMERAS, FusionMonitor
+from textfusion_ros.ros.params import declare_dataclass, read_dataclass
+from textfusion_ros.ros.worker import LatestWorker
+from textfusion_ros.sync import ApproximateTimeSync
+from textfusion_ros.text import PromptRejected, validate_prompt
+
+IR, VIS = 0, 1
+SUCCESS = TransitionCallbackReturn.SUCCESS
+_SPIN_TIMEOUT_S = 0.2  # how soon a signal ends the spin loop
+
+
+class FusionNode(LifecycleNode):
+    """Lifecycle node: parameters = FusionConfig + NodeConfig fields."""
+
+    def __init__(self, node_name: str = "fusion_node", **kwargs) -> None:
+        super().__init__(node_name, **kwargs)
+        declare_dataclass(self, FusionConfig)
+        declare_dataclass(self, NodeConfig)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self._images_group = MutuallyExclusiveCallbackGroup()
+        self._config = NodeConfig()
+        self._homography: np.ndarray | None = None
+        # Created by configure, released by cleanup.
+        self._pipeline: FusionPipeline | None = None
+        self._sync: ApproximateTimeSync | None = None
+        self._monitor: FusionMonitor | None = None
+        self._worker: LatestWorker | None = None
+        self._fused_pub = self._diag_pub = self._diag_timer = None
+        self._prompt_srv = self._prompt_sub = None
+        # Created by activate, destroyed by deactivate.
+        self._subs: list = [None, None]
+        self._reliability: list[ReliabilityPolicy | None] = [None, None]
+        self._qos_timer = None
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def autostart(self) -> bool:
+        """configure then activate; False (reason logged) when a step fails."""
+        return self.trigger_configure() == SUCCESS and self.trigger_activate() == SUCCESS
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        try:
+            self._configure()
+        except Exception as error:  # a bad model or parameter must not crash
+            self.get_logger().error(f"configure failed: {error}")
+            self._release()
+            return TransitionCallbackReturn.FAILURE
+        return super().on_configure(state)
+
+    def _configure(self) -> None:
+        fusion = read_dataclass(self, FusionConfig)
+        config = read_dataclass(self, NodeConfig)
+        homography = parse_homography(config.homography)
+        pipeline = FusionPipeline(fusion)
+        self._pipeline, self._config, self._homography = pipeline, config, homography
+        self._sync = ApproximateTimeSync(config.queue_size, config.slop,
+                                         config.time_jump_threshold)
+        self._monitor = FusionMonitor(config.stats_window, config.silence_timeout)
+        self._worker = LatestWorker(self._process, self._on_worker_error, "fusion_worker")
+        self._fused_pub = self.create_lifecycle_publisher(
+            Image, config.fused_topic, qos.image_qos(ReliabilityPolicy.RELIABLE,
+                                                      config.qos_depth))
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._diag_timer = self.create_timer(config.diagnostics_period,
+                                             self._publish_diagnostics)
+        self._prompt_srv = self.create_service(SetPrompt, "set_prompt", self._on_prompt_service)
+        self._prompt_sub = self.create_subscription(String, config.prompt_topic,
+                                                    self._on_prompt_topic, 10)
+        self.get_logger().info(
+            f"configured: model {pipeline.model_path}, backend {pipeline.backend.name}, "
+            f"prompt {pipeline.active_prompt!r}")
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        result = super().on_activate(state)  # enables the fused publisher first
+        self._monitor.activated()
+        self._worker.start()
+        for camera in (IR, VIS):
+            publishers = self.get_publishers_info_by_topic(
+                self.resolve_topic_name(self._topic(camera)))
+            self._subscribe(camera, qos.select_reliability(self._config.reliability,
+                                                           publishers))
+        if self._config.reliability == "auto":
+            self._qos_timer = self.create_timer(self._config.qos_check_period,
+                                                self._follow_publishers)
+        self.get_logger().info(
+            "active: " + ", ".join(f"{CAMERAS[c]} {self._subs[c].topic_name} "
+                                   f"({_label(self._reliability[c])})" for c in (IR, VIS))
+            + f" -> {self._fused_pub.topic_name}")
+        return result
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_processing()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._release()
+        return super().on_cleanup(state)
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.close()
+        return super().on_shutdown(state)
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.get_logger().error(f"error in state {state.label}: releasing everything")
+        self.close()
+        return SUCCESS
+
+    def close(self) -> None:
+        """Stop processing and free the model, whatever the state (used on exit)."""
+        self._stop_processing()
+        self._release()
+
+    def _stop_processing(self) -> None:
+        if self._qos_timer is not None:
+            self.destroy_timer(self._qos_timer)
+            self._qos_timer = None
+        for camera in (IR, VIS):
+            if self._subs[camera] is not None:
+                self.destroy_subscription(self._subs[camera])
+            self._subs[camera], self._reliability[camera] = None, None
+        if self._worker is not None:
+            self._worker.stop()
+            self._sync.reset()
+            self._monitor.deactivated()
+
+    def _release(self) -> None:
+        for entity, destroy in ((self._diag_timer, self.destroy_timer),
+                                (self._diag_pub, self.destroy_publisher),
+                                (self._fused_pub, self.destroy_lifecycle_publisher),
+                                (self._prompt_srv, self.destroy_service),
+                                (self._prompt_sub, self.destroy_subscription)):
+            if entity is not None:
+                destroy(entity)
+        self._fused_pub = self._diag_pub = self._diag_timer = None
+        self._prompt_srv = self._prompt_sub = None
+        self._pipeline = self._sync = self._monitor = self._worker = None
+
+    # Images ------------------------------------------------------------------------------
+
+    def _topic(self, camera: int) -> str:
+        return self._config.vis_topic if camera == VIS else self._config.ir_topic
+
+    def _subscribe(self, camera: int, reliability: ReliabilityPolicy) -> None:
+        if self._subs[camera] is not None:
+            self.destroy_subscription(self._subs[camera])
+        self._subs[camera] = self.create_subscription(
+            Image, self._topic(camera), lambda msg: self._on_image(camera, msg),
+            qos.image_qos(reliability, self._config.qos_depth),
+            callback_group=self._images_group)
+        self._reliability[camera] = reliability
+
+    def _follow_publishers(self) -> None:
+        """Re-subscribe a camera whose publishers now call for another reliability."""
+        for camera in (IR, VIS):
+            sub = self._subs[camera]
+            if sub is None:
+                continue
+            wanted = qos.select_reliability(
+                self._config.reliability, self.get_publishers_info_by_topic(sub.topic_name),
+                self._reliability[camera])
+            if wanted != self._reliability[camera]:
+                self.get_logger().info(
+                    f"{CAMERAS[camera]} subscription on {sub.topic_name} switches to "
+                    f"{_label(wanted)} to match its publishers")
+                self._subscribe(camera, wanted)
+
+    def _on_image(self, camera: int, msg: Image) -> None:
+        """Decode and pair only; the worker does the rest."""
+        sync, monitor, worker = self._sync, self._monitor, self._worker
+        if worker is None:  # a message still in flight after cleanup
+            return
+        monitor.on_message(camera)
+        try:
+            image = image_to_array(msg)
+            if camera == VIS and image.dtype != np.uint8:
+                raise BadImageError(f"visible images must be 8-bit, not {msg.encoding}")
+        except BadImageError as error:
+            monitor.on_bad_message()
+            self.get_logger().warning(f"skipping a bad {CAMERAS[camera]} image: {error}",
+                                      throttle_duration_sec=self._config.log_throttle)
+            return
+        jumps = sync.time_jumps
+        pair = sync.add(camera, stamp_ns(msg.header.stamp), (image, msg.header))
+        if sync.time_jumps != jumps:
+            self.get_logger().warning(
+                f"{CAMERAS[camera]} stamp jumped back (bag loop or clock reset): "
+                "pairing restarted", throttle_duration_sec=self._config.log_throttle)
+        if pair is not None:
+            worker.put(pair)
+
+    def _process(self, pair: tuple) -> None:
+        """Worker thread: align, fuse, publish one synchronized pair."""
+        (ir, _), (vis, header) = pair[1], pair[3]
+        ir = align_ir_to_vis(ir, vis.shape, self._homography)
+        fused = self._pipeline.fuse(ir, vis)
+        self._fused_pub.publish(array_to_image(fused, header))
+        latency_ns = self.get_clock().now().nanoseconds - stamp_ns(header.stamp)
+        self._monitor.on_published(latency_ns / 1e6)
+
+    def _on_worker_error(self, error: BaseException) -> None:
+        self._monitor.on_error()
+        self.get_logger().warning(f"fusing a pair failed: {error}",
+                                  throttle_duration_sec=self._config.log_throttle)
+
+    def _publish_diagnostics(self) -> None:
+        pipeline, worker = self._pipeline, self._worker
+        if pipeline is None or worker is None:
+            return
+        report = self._monitor.report(
+            self._sync.dropped, worker.dropped, self._sync.time_jumps,
+            {"backend": pipeline.backend.name, "active_prompt": pipeline.active_prompt,
+             "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS])})
+        if report.warn:
+            self.get_logger().warning(report.message,
+                                      throttle_duration_sec=self._config.log_throttle)
+        level = DiagnosticStatus.WARN if report.warn else DiagnosticStatus.OK
+        self._diag_pub.publish(diagnostic_array(
+            self.get_clock().now().to_msg(), f"{self.get_name()}: fusion", "textfusion_ros",
+            level, report.message, report.values))
+
+    # Prompt ------------------------------------------------------------------------------
+
+    def _set_prompt(self, text: str, source: str) -> tuple[bool, str]:
+        """Apply a prompt through the pipeline; (success, message). The old one stays on error."""
+        try:
+            active = self._pipeline.set_prompt(text)
+        except PromptRejected as error:
+            return False, f"prompt rejected: {error}"
+        except Exception as error:  # e.g. the text encoder failed to load
+            self.get_logger().error(f"prompt from {source} could not be applied: {error}")
+            return False, f"prompt could not be applied: {error}"
+        self.set_parameters([Parameter("prompt", Parameter.Type.STRING, active)])
+        self.get_logger().info(f"prompt set by {source}: {active!r}")
+        return True, f"prompt set: {active!r}"
+
+    def _on_prompt_service(self, request: SetPrompt.Request,
+                           response: SetPrompt.Response) -> SetPrompt.Response:
+        response.success, response.message = self._set_prompt(request.prompt, "service")
+        response.active_prompt = self._pipeline.active_prompt
+        return response
+
+    def _on_prompt_topic(self, msg: String) -> None:
+        success, message = self._set_prompt(msg.data, "topic")
+        if not success:
+            self.get_logger().warning(
+                f"{message}; keeping {self._pipeline.active_prompt!r}")
+
+    def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        """Validate every change; `prompt` and `homography` apply at once."""
+        changes = {param.name: param.value for param in params}
+        try:
+            fusion = read_dataclass(self, FusionConfig, changes)
+            AgcConfig(fusion.agc_low_percentile, fusion.agc_high_percentile)
+            homography = parse_homography(read_dataclass(self, NodeConfig, changes).homography)
+            if "prompt" in changes:
+                self._apply_prompt_parameter(changes["prompt"], fusion.max_prompt_chars)
+        except Exception as error:  # PromptRejected, HomographyError, ...
+            return SetParametersResult(successful=False, reason=str(error))
+        if "homography" in changes:
+            self._homography = homography
+        return SetParametersResult(successful=True)
+
+    def _apply_prompt_parameter(self, text: str, max_chars: int) -> None:
+        if self._pipeline is None:  # used at the next configure; empty = model default
+            if text:
+                validate_prompt(text, max_chars)
+        elif text != self._pipeline.active_prompt:
+            self._pipeline.set_prompt(text)
+            self.get_logger().info(f"prompt set by parameter: {self._pipeline.active_prompt!r}")
+
+
+def _label(reliability: ReliabilityPolicy | None) -> str:
+    return "none" if reliability is None else reliability.name.lower()
+
+
+def main(args: list[str] | None = None) -> int:
+    """Console script `fusion_node`: run until SIGINT/SIGTERM, then stop cleanly (exit 0).
+
+    rclpy's own signal handlers are off: they would invalidate the context while the worker
+    may still publish. Here a signal only ends the spin loop; the worker finishes its frame,
+    then the node and rclpy shut down in order.
+    """
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    node = FusionNode()
+    executor = DrainingExecutor(num_threads=3)
+    executor.add_node(node)
+    try:
+        if node.get_parameter("autostart").value and not node.autostart():
+            node.get_logger().error("autostart failed; waiting for lifecycle transitions")
+        while not stop.is_set() and rclpy.ok():
+            executor.spin_once(timeout_sec=_SPIN_TIMEOUT_S)
+    finally:
+        executor.drain()
+        node.close()
+        node.destroy_node()
+        executor.shutdown()
+        rclpy.try_shutdown()
+    return 0

@@ -1,0 +1,28 @@
+"""Prompt validation: every way a prompt enters (CLI, service, topic, parameter) goes here."""
+
+from __future__ import annotations
+
+MAX_PROMPT_CHARS = 1000
+
+
+class PromptRejected(ValueError):
+    """A prompt was refused; the message says why. The previous prompt stays active."""
+
+
+def validate_prompt(text: object, max_chars: int = MAX_PROMPT_CHARS) -> str:
+    """Return the prompt with outer whitespace stripped, or raise PromptRejected with a reason.
+
+    Token limits depend on the encoder and are checked where the prompt is encoded.
+    """
+    if not isinstance(text, str):
+        raise PromptRejected(f"prompt must be a string, got {type(text).__name__}")
+    stripped = text.strip()
+    if not stripped:
+        raise PromptRejected("prompt is empty")
+    if len(stripped) > max_chars:
+        raise PromptRejected(f"prompt is {len(stripped)} characters long; the limit is {max_chars}")
+    bad = sorted({c for c in stripped if not c.isprintable() and c not in "\n\t"})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:5])
+        raise PromptRejected(f"prompt contains non-printable characters: {shown}")
+    return stripped

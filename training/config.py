@@ -1,0 +1,109 @@
+"""Training configuration: one YAML file with sections data, train, loss, model, text."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from training.losses import LossWeights
+from training.prompts import PROMPT_CLASSES
+
+
+@dataclass
+class DataConfig:
+    root: str = "../shared/data/roadscene"
+    split: str | None = None
+    n_val: int = 25
+    split_seed: int = 0
+
+
+@dataclass
+class TrainLoopConfig:
+    out_dir: str = "runs/roadscene"
+    iterations: int = 6000
+    batch_size: int = 12
+    crop: int = 128
+    lr: float = 2e-3
+    min_lr: float = 5e-5
+    weight_decay: float = 1e-4
+    warmup: int = 200
+    grad_clip: float = 1.0
+    seed: int = 0
+    workers: int = 0
+    threads: int = 0
+    device: str = "cpu"
+    resume: bool = True
+    text_prob: float = 0.3
+    text_noise: float = 0.01
+    class_probs: dict[str, float] = field(default_factory=lambda: {
+        "default": 0.25, "highlight_thermal": 0.125, "preserve_visible": 0.125,
+        "vis_low_light": 0.125, "vis_overexposure": 0.125, "ir_noise": 0.125,
+        "ir_low_contrast": 0.125})
+    log_every: int = 25
+    image_every: int = 500
+    checkpoint_every: int = 500
+
+
+@dataclass
+class LossConfig:
+    gradient_boost: float = 1.1
+    detail_boost: float = 1.2
+    intensity_max_mix: float = 0.5
+    classes: dict[str, LossWeights] = field(
+        default_factory=lambda: {name: LossWeights() for name in PROMPT_CLASSES})
+
+
+@dataclass
+class TextConfig:
+    name: str = "minilm"
+    max_tokens: int = 128
+
+
+@dataclass
+class TrainConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainLoopConfig = field(default_factory=TrainLoopConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    model: dict = field(default_factory=dict)
+    text: TextConfig = field(default_factory=TextConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _build(cls: type, data: dict | None, where: str):
+    data = data or {}
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown keys in {where}: {unknown}; known: {sorted(known)}")
+    return cls(**data)
+
+
+def load_train_config(path: str | Path) -> TrainConfig:
+    """Parse a training YAML; unknown keys and unknown prompt classes are errors."""
+    raw = yaml.safe_load(Path(path).read_text()) or {}
+    unknown = sorted(set(raw) - {f.name for f in fields(TrainConfig)})
+    if unknown:
+        raise ValueError(f"unknown sections in {path}: {unknown}")
+    loss_raw = dict(raw.get("loss") or {})
+    classes = {name: LossWeights() for name in PROMPT_CLASSES}
+    for name, weights in (loss_raw.pop("classes", None) or {}).items():
+        if name not in PROMPT_CLASSES:
+            raise ValueError(f"unknown prompt class {name!r} in loss.classes")
+        classes[name] = _build(LossWeights, weights, f"loss.classes.{name}")
+    loop = _build(TrainLoopConfig, raw.get("train"), "train")
+    bad = sorted(set(loop.class_probs) - set(PROMPT_CLASSES))
+    if bad:
+        raise ValueError(f"unknown prompt classes in train.class_probs: {bad}")
+    loss = _build(LossConfig, loss_raw, "loss")
+    loss.classes = classes
+    return TrainConfig(
+        data=_build(DataConfig, raw.get("data"), "data"),
+        train=loop,
+        loss=loss,
+        model=dict(raw.get("model") or {}),
+        text=_build(TextConfig, raw.get("text"), "text"),
+    )

@@ -1,0 +1,110 @@
+"""Fusion losses with per-prompt-class weights α(t).
+
+Terms (each a per-sample mean): intensity L1 towards a mix of the sources' maximum and mean;
+Sobel-gradient-max L1 against a boosted target; an explicit detail term (L1 of the fused
+image's wide, mid and fine bands against the boosted activity-based selection of the sources'
+bands, as a Laplacian pyramid would fuse them); SSIM against the visible plus δ_ir(t)·SSIM
+against the infrared; CbCr colour consistency of the recombined colour image; optional L1
+anchors towards one source. Targets are always the clean sources, also when inputs were
+degraded (the low-light class's visible target is additionally contrast-enhanced, see
+`training.conditioning`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, fields
+
+import kornia
+import torch
+from pytorch_msssim import ssim
+from torch import nn
+
+from textfusion_ros.model.composer import BandComposer
+from textfusion_ros.model.config import ModelConfig
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    """Weights of one prompt class."""
+
+    intensity: float = 10.0
+    gradient: float = 10.0
+    detail: float = 10.0
+    ssim: float = 1.0
+    ir_ssim: float = 0.5
+    colour: float = 2.0
+    ir_anchor: float = 0.0
+    vis_anchor: float = 0.0
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+def sobel_abs(x: torch.Tensor) -> torch.Tensor:
+    """|Sobel| responses along x and y: B×1×H×W → B×2×H×W."""
+    return kornia.filters.spatial_gradient(x, mode="sobel").abs().flatten(1, 2)
+
+
+def colour_drift(fused_y: torch.Tensor, crcb: torch.Tensor) -> torch.Tensor:
+    """Per-pixel |CrCb change| when fused Y is recombined with the visible CrCb and clipped."""
+    ycbcr = torch.cat([fused_y, crcb[:, 1:2], crcb[:, 0:1]], dim=1)
+    rgb = kornia.color.ycbcr_to_rgb(ycbcr).clamp(0.0, 1.0)
+    back = kornia.color.rgb_to_ycbcr(rgb)[:, 1:]
+    return (back - torch.cat([crcb[:, 1:2], crcb[:, 0:1]], dim=1)).abs()
+
+
+class FusionLoss(nn.Module):
+    """Weighted sum of the fusion terms, weights looked up per sample by prompt class."""
+
+    def __init__(self, class_weights: list[LossWeights], gradient_boost: float = 1.1,
+                 detail_boost: float = 1.2, intensity_max_mix: float = 0.5,
+                 bands: BandComposer | None = None) -> None:
+        super().__init__()
+        self.gradient_boost = gradient_boost
+        self.detail_boost = detail_boost
+        self.intensity_max_mix = intensity_max_mix
+        self.bands = bands or BandComposer(ModelConfig())
+        self.register_buffer("table", torch.tensor([astuple(w) for w in class_weights]))
+
+    def terms(self, fused: torch.Tensor, ir: torch.Tensor, vis_y: torch.Tensor,
+              vis_crcb: torch.Tensor) -> torch.Tensor:
+        """Unweighted per-sample terms, B×len(LossWeights.names())."""
+        def mean(x: torch.Tensor) -> torch.Tensor:
+            return x.flatten(1).mean(1)
+
+        grad_target = self.gradient_boost * torch.maximum(sobel_abs(ir), sobel_abs(vis_y))
+        selected = self.bands.selected_details(self.bands.bands(ir), self.bands.bands(vis_y))
+        detail = sum(mean((f - self.detail_boost * s).abs())
+                     for f, s in zip(self.bands.bands(fused)[1:], selected, strict=True))
+        m = self.intensity_max_mix
+        intensity_target = m * torch.maximum(ir, vis_y) + (1.0 - m) * 0.5 * (ir + vis_y)
+        ssim_vis = ssim(fused, vis_y, data_range=1.0, size_average=False)
+        ssim_ir = ssim(fused, ir, data_range=1.0, size_average=False)
+        return torch.stack([
+            mean((fused - intensity_target).abs()),
+            mean((sobel_abs(fused) - grad_target).abs()),
+            detail,
+            1.0 - ssim_vis,
+            1.0 - ssim_ir,
+            mean(colour_drift(fused, vis_crcb)),
+            mean((fused - ir).abs()),
+            mean((fused - vis_y).abs()),
+        ], dim=1)
+
+    def forward(self, fused: torch.Tensor, ir: torch.Tensor, vis_y: torch.Tensor,
+                vis_crcb: torch.Tensor, class_index: torch.Tensor
+                ) -> tuple[torch.Tensor, dict[str, float]]:
+        """→ (scalar loss, mean of each unweighted term for logging)."""
+        terms = self.terms(fused, ir, vis_y, vis_crcb)
+        weights = self.table[class_index]
+        # SSIM: (1 - s_v) + δ·(1 - s_i), normalised by (1 + δ); δ is the ir_ssim weight.
+        s, d = LossWeights.names().index("ssim"), LossWeights.names().index("ir_ssim")
+        delta = weights[:, d:d + 1]
+        ssim_term = weights[:, s:s + 1] * (terms[:, s:s + 1] + delta * terms[:, d:d + 1]) / (
+            1.0 + delta)
+        others = torch.cat([weights[:, :s], weights[:, d + 1:]], 1) * torch.cat(
+            [terms[:, :s], terms[:, d + 1:]], 1)
+        total = (ssim_term.sum(1) + others.sum(1)).mean()
+        logged = dict(zip(LossWeights.names(), terms.mean(0).tolist(), strict=True))
+        return total, logged

@@ -1,0 +1,200 @@
+"""The training loop: AdamW, warm-up + cosine decay, gradient clipping, seeded, resumable,
+tqdm progress, TensorBoard scalars and image grids, DDP (torchrun) when launched that way."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.tensorboard import SummaryWriter
+from tqdm import tqdm
+
+from textfusion_ros.model.checkpoint import FusionModelFile, save_model_file
+from textfusion_ros.model.composer import BandComposer
+from textfusion_ros.model.config import ModelConfig
+from textfusion_ros.model.network import TextFusionNet
+from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
+from textfusion_ros.text.encoders import create_encoder
+from training.checkpointing import has_training_state, load_training_state, save_training_state
+from training.conditioning import ConditionedPairs, PromptTable
+from training.config import TrainConfig
+from training.datasets import PairDataset, find_pairs, split_records
+from training.losses import FusionLoss
+from training.prompts import DEFAULT_PROMPT, PROMPT_CLASSES, all_prompts
+
+FINAL_MODEL_NAME = "model.safetensors"
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
+    """Linear warm-up, then cosine decay from 1 to `floor`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def embed_prompts(config: TrainConfig, extra_texts: list[str]) -> dict[str, TextEmbedding]:
+    """Embed every bank prompt (train and validation paraphrases) and descriptive texts once."""
+    encoder = create_encoder(config.text.name, max_tokens=config.text.max_tokens)
+    texts = [t for t, _ in all_prompts("train") + all_prompts("val")] + list(extra_texts)
+    texts = list(dict.fromkeys(texts))
+    return dict(zip(texts, encoder.encode(texts), strict=True))
+
+
+def _batches(loader: DataLoader, dataset: ConditionedPairs, start_epoch: int
+             ) -> Iterator[dict[str, torch.Tensor]]:
+    epoch = start_epoch
+    while True:
+        dataset.set_epoch(epoch)
+        if isinstance(loader.sampler, DistributedSampler):
+            loader.sampler.set_epoch(epoch)
+        yield from loader
+        epoch += 1
+
+
+def _image_grid(batch: dict[str, torch.Tensor], fused: torch.Tensor, n: int = 4) -> torch.Tensor:
+    """Rows of [IR input | visible input | fused] for the first n samples, 1×H×W."""
+    rows = [torch.cat([batch["ir_in"][i], batch["vis_in"][i], fused[i]], dim=2)
+            for i in range(min(n, fused.shape[0]))]
+    return torch.cat(rows, dim=1).clamp(0, 1)
+
+
+class Trainer:
+    """One training run, as configured."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        loop = config.train
+        self.distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        if self.distributed:
+            dist.init_process_group("nccl" if loop.device.startswith("cuda") else "gloo")
+        self.rank = dist.get_rank() if self.distributed else 0
+        self.device = torch.device(loop.device)
+        if self.device.type == "cuda" and self.distributed:
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(self.device)
+        if loop.threads > 0:
+            torch.set_num_threads(loop.threads)
+        torch.set_flush_denormal(True)  # denormal floats slow CPU training many times over
+        seed_everything(loop.seed + self.rank)
+        self.out_dir = Path(loop.out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+
+        records = find_pairs(config.data.root, config.data.split)
+        self.train_records, self.val_records = split_records(
+            records, config.data.n_val, config.data.split_seed)
+        descriptive = sorted({r.text for r in self.train_records if r.text})
+        self.embeddings = embed_prompts(config, descriptive)
+        self.prompts = PromptTable(descriptive)
+        pooled, tokens, mask = collate_embeddings([self.embeddings[t] for t in self.prompts.texts])
+        self.text = (pooled.to(self.device), tokens.to(self.device), mask.to(self.device))
+
+        pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed)
+        self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
+                                        loop.seed)
+        sampler = (DistributedSampler(self.dataset, seed=loop.seed) if self.distributed else
+                   RandomSampler(self.dataset, generator=torch.Generator().manual_seed(loop.seed)))
+        self.loader = DataLoader(self.dataset, batch_size=loop.batch_size, sampler=sampler,
+                                 num_workers=loop.workers, drop_last=True,
+                                 persistent_workers=False)
+
+        self.model_config = ModelConfig.from_dict(config.model)
+        self.net = TextFusionNet(self.model_config).to(self.device)
+        self.loss = FusionLoss([config.loss.classes[n] for n in PROMPT_CLASSES],
+                               config.loss.gradient_boost, config.loss.detail_boost,
+                               config.loss.intensity_max_mix,
+                               BandComposer(self.model_config)).to(self.device)
+        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=loop.lr,
+                                           weight_decay=loop.weight_decay)
+        floor = loop.min_lr / loop.lr
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_factor(s, loop.warmup, loop.iterations, floor))
+        self.step = 0
+        if loop.resume and has_training_state(self.out_dir):
+            from textfusion_ros.model.checkpoint import load_model_file
+            self.net.load_state_dict(load_model_file(self.out_dir / "last.safetensors").weights)
+            self.step = load_training_state(self.out_dir, self.optimizer, self.scheduler)
+        self.model = (DistributedDataParallel(self.net) if self.distributed else self.net)
+
+    def model_file(self, info: dict) -> FusionModelFile:
+        """The current weights with the prompt bank, as a shippable model file."""
+        bank_texts = [t for t, _ in all_prompts("train") + all_prompts("val")]
+        classes = dict(all_prompts("train") + all_prompts("val"))
+        weights = {k: v.detach().cpu() for k, v in self.net.state_dict().items()}
+        return FusionModelFile(
+            self.model_config, weights, {t: self.embeddings[t] for t in bank_texts}, classes,
+            DEFAULT_PROMPT, {"name": self.config.text.name,
+                             "max_tokens": self.config.text.max_tokens}, info)
+
+    def run(self) -> Path:
+        """Train to the configured number of iterations; returns the final model file path."""
+        loop = self.config.train
+        main = self.rank == 0
+        writer = SummaryWriter(str(self.out_dir / "tensorboard")) if main else None
+        if main:
+            split = {"train": [r.stem for r in self.train_records],
+                     "val": [r.stem for r in self.val_records]}
+            (self.out_dir / "split.json").write_text(json.dumps(split, indent=1))
+            (self.out_dir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=1))
+        steps_per_epoch = max(1, len(self.loader))
+        batches = _batches(self.loader, self.dataset, self.step // steps_per_epoch)
+        progress = tqdm(total=loop.iterations, initial=self.step, disable=not main,
+                        desc="train", dynamic_ncols=True)
+        started = time.monotonic()
+        self.net.train()
+        while self.step < loop.iterations:
+            batch = {k: v.to(self.device) for k, v in next(batches).items()}
+            ids = batch["prompt_id"]
+            pooled = self.text[0][ids]
+            pooled = pooled + loop.text_noise * torch.randn_like(pooled)
+            fused = self.model(batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids],
+                               self.text[2][ids])
+            total, terms = self.loss(fused, batch["ir"], batch["vis_y"], batch["vis_crcb"],
+                                     batch["class_index"])
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), loop.grad_clip)
+            self.optimizer.step()
+            self.scheduler.step()
+            self.step += 1
+            progress.update(1)
+            if writer and self.step % loop.log_every == 0:
+                progress.set_postfix(loss=f"{total.item():.4f}")
+                writer.add_scalar("loss/total", total.item(), self.step)
+                for name, value in terms.items():
+                    writer.add_scalar(f"loss/{name}", value, self.step)
+                writer.add_scalar("lr", self.scheduler.get_last_lr()[0], self.step)
+                writer.add_scalar("grad_norm", float(grad_norm), self.step)
+            if writer and self.step % loop.image_every == 0:
+                writer.add_image("ir_vis_fused", _image_grid(batch, fused.detach()), self.step)
+            if main and (self.step % loop.checkpoint_every == 0 or self.step == loop.iterations):
+                save_training_state(self.out_dir, self.model_file({"step": self.step}),
+                                    self.optimizer, self.scheduler, self.step)
+        progress.close()
+        final = self.out_dir / FINAL_MODEL_NAME
+        if main:
+            info = {"iterations": self.step, "train_seconds_this_run":
+                    round(time.monotonic() - started, 1),
+                    "train_pairs": len(self.train_records), "val_pairs": len(self.val_records),
+                    "data_root": str(self.config.data.root)}
+            save_model_file(final, self.model_file(info))
+            writer.close()
+        if self.distributed:
+            dist.destroy_process_group()
+        return final
