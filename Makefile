@@ -17,7 +17,7 @@ $(STAMP): requirements.txt constraints.txt setup.py
 	touch $(STAMP)
 
 demo: venv
-	$(ROSENV) ROS_DOMAIN_ID=$${ROS_DOMAIN_ID:-42} $(VENV)/bin/textfusion demo --out out/demo
+	$(ROSENV) ROS_DOMAIN_ID=$${ROS_DOMAIN_ID:-42} $(VENV)/bin/textfusion ros-demo --out out/demo
 
 test: venv
 	$(ROSENV) $(PY) -m pytest -q test
@@ -32,7 +32,8 @@ train: venv
 	$(VENV)/bin/textfusion train --config config/train_roadscene.yaml
 
 validate: venv
-	$(VENV)/bin/textfusion validate --config config/train_roadscene.yaml --model models/textfusion_minilm.safetensors
+	$(VENV)/bin/textfusion validate --config config/train_roadscene.yaml \
+		--model models/textfusion_minilm.safetensors --json models/validation.json --card models/MODEL_CARD.md
 
 clean:
 	rm -rf build out runs

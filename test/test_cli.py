@@ -47,7 +47,8 @@ def test_fuse_single_file_and_errors(scene, tmp_path, shipped_model_path, capsys
                       "--model", shipped_model_path) == 0
     assert cv2.imread(str(out)).shape == (72, 90, 3)
     assert textfusion("fuse", "--ir", ir, "--vis", scene / "vis", "--out", out) == 2
-    assert textfusion("fuse", "--ir", ir, "--vis", vis, "--out", out, "--prompt", "\x00") == 2
+    assert textfusion("fuse", "--ir", ir, "--vis", vis, "--out", out, "--prompt", "\x00",
+                      "--model", shipped_model_path) == 2
     assert "non-printable" in capsys.readouterr().err
 
 
@@ -62,5 +63,6 @@ def test_console_script_lists_plugin_commands():
     result = subprocess.run([sys.executable, "-m", "textfusion_ros.cli", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    for command in ("fuse", "eval", "bench", "synth", "train", "validate", "demo"):
+    for command in ("fuse", "eval", "bench", "synth", "train", "validate", "demo", "ros-demo",
+                    "synth-bag", "bag-play", "bag-eval"):
         assert command in result.stdout

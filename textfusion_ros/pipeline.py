@@ -45,6 +45,10 @@ class FusionPipeline:
     def active_prompt(self) -> str:
         return self._active[0]
 
+    @property
+    def active_embedding(self) -> TextEmbedding:
+        return self._active[1]
+
     def set_prompt(self, prompt: object) -> str:
         """Make `prompt` active (after validation) and return it as stored."""
         active = self.prompts.get(prompt)

@@ -29,6 +29,7 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="training YAML (its data split is used)")
     parser.add_argument("--model", required=True, help="model .safetensors to validate")
     parser.add_argument("--json", help="also write the full report to this JSON file")
+    parser.add_argument("--card", help="also write a model card (Markdown) to this file")
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -39,12 +40,20 @@ def run_validate(args: argparse.Namespace) -> int:
 
     config = load_train_config(args.config)
     records = find_pairs(config.data.root, config.data.split)
-    _, val = split_records(records, config.data.n_val, config.data.split_seed)
+    train, val = split_records(records, config.data.n_val, config.data.split_seed)
     report = evaluate_model(args.model, val)
     print(f"validation pairs: {report['pairs']}")
     print(format_report(report))
     if args.json:
         save_report(report, args.json)
+    if args.card:
+        from textfusion_ros.benchmark import benchmark_backend
+        from textfusion_ros.config import FusionConfig
+        from training.model_card import write_model_card
+
+        bench = benchmark_backend(FusionConfig(model=args.model), 512, 640, 20, flops=True)
+        split = {"train": [r.stem for r in train], "val": [r.stem for r in val]}
+        write_model_card(args.model, report, split, bench, args.card)
     return 0
 
 

@@ -49,7 +49,7 @@ class TrainLoopConfig:
 @dataclass
 class LossConfig:
     gradient_boost: float = 1.1
-    detail_boost: float = 1.2
+    detail_boost: float = 1.25
     intensity_max_mix: float = 0.5
     classes: dict[str, LossWeights] = field(
         default_factory=lambda: {name: LossWeights() for name in PROMPT_CLASSES})

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "textfusion_ros.cli.synth_bag",
     "textfusion_ros.cli.bag_eval",
     "textfusion_ros.cli.bag_play",
+    "textfusion_ros.cli.ros_demo",
 )
 
 

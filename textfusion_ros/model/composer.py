@@ -41,11 +41,12 @@ def gaussian_kernel(sigma: float) -> torch.Tensor:
 
 def blur(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """Separable Gaussian blur of B×C×H×W (per channel), mirrored borders."""
-    r, c = kernel.numel() // 2, x.shape[1]
-    x = F.pad(x, (r, r, 0, 0), mode="reflect")
-    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    r = kernel.numel() // 2
+    b, c, h, w = x.shape
+    x = F.pad(x.reshape(b * c, 1, h, w), (r, r, 0, 0), mode="reflect")
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1))
     x = F.pad(x, (0, 0, r, r), mode="reflect")
-    return F.conv2d(x, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+    return F.conv2d(x, kernel.view(1, 1, -1, 1)).reshape(b, c, h, w)
 
 
 class BandComposer(nn.Module):

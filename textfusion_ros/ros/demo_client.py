@@ -1,0 +1,144 @@
+"""The demo's side of the ROS graph: camera publishers, fused-image and diagnostics recorder,
+set_prompt and lifecycle clients, in an rclpy context of its own spun by a background thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from lifecycle_msgs.msg import State
+from lifecycle_msgs.srv import GetState
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
+from sensor_msgs.msg import Image
+
+from textfusion_interfaces.srv import SetPrompt
+from textfusion_ros.bags import ImageMessage
+from textfusion_ros.live_report import DiagnosticsSample, FusedFrame, PromptCall
+
+IR_TOPIC, VIS_TOPIC, FUSED_TOPIC = "/ir/image", "/vis/image", "/fused/image"
+QUEUE_DEPTH = 10
+_JOIN_TIMEOUT_S = 10.0
+
+
+class DemoClient:
+    """Publishes reliable IR/VIS images and records what `node_name` sends back (thread-safe)."""
+
+    def __init__(self, domain_id: int, node_name: str = "fusion_node") -> None:
+        self.node_name = node_name
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context, domain_id=domain_id,
+                   signal_handler_options=SignalHandlerOptions.NO)
+        node = self.node = rclpy.create_node("textfusion_demo", context=self.context)
+        reliable = QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
+        self.publishers = {topic: node.create_publisher(Image, topic, reliable)
+                           for topic in (IR_TOPIC, VIS_TOPIC)}
+        self._fused_sub = node.create_subscription(Image, FUSED_TOPIC, self._on_fused, reliable,
+                                                   raw=True)
+        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics,
+                                 QUEUE_DEPTH)
+        self._set_prompt = node.create_client(SetPrompt, "/set_prompt")
+        self._get_state = node.create_client(GetState, f"/{node_name}/get_state")
+        self._lock = threading.Lock()
+        self._fused: list[FusedFrame] = []
+        self._diagnostics: list[DiagnosticsSample] = []
+        self._prompt_done = threading.Event()
+        self._executor = SingleThreadedExecutor(context=self.context)
+        self._executor.add_node(node)
+        self._thread = threading.Thread(target=self._executor.spin, name="demo_spin",
+                                        daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> DemoClient:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._executor.shutdown()
+        self._thread.join(_JOIN_TIMEOUT_S)
+        self.node.destroy_node()
+        rclpy.try_shutdown(context=self.context)
+
+    # Recording ---------------------------------------------------------------------------
+
+    def _on_fused(self, raw: bytes) -> None:
+        received_ns = time.time_ns()
+        frame = FusedFrame(ImageMessage.deserialize(raw).stamp_ns, received_ns, raw)
+        with self._lock:
+            self._fused.append(frame)
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        received_ns = time.time_ns()
+        for status in msg.status:
+            if status.name == f"{self.node_name}: fusion":
+                sample = DiagnosticsSample(received_ns, status.message,
+                                           {kv.key: kv.value for kv in status.values})
+                with self._lock:
+                    self._diagnostics.append(sample)
+
+    def fused(self) -> list[FusedFrame]:
+        with self._lock:
+            return list(self._fused)
+
+    def diagnostics(self) -> list[DiagnosticsSample]:
+        with self._lock:
+            return list(self._diagnostics)
+
+    # The node ----------------------------------------------------------------------------
+
+    def missing(self) -> list[str]:
+        """What keeps the node from taking part yet (empty when it is ready): lifecycle state,
+        reliable image subscriptions, the fused publisher, the set_prompt service."""
+        missing = []
+        if not self._is_active():
+            missing.append(f"{self.node_name} in state active")
+        for topic, publisher in self.publishers.items():
+            reliable = [info for info in self.node.get_subscriptions_info_by_topic(topic)
+                        if info.node_name == self.node_name
+                        and info.qos_profile.reliability == ReliabilityPolicy.RELIABLE]
+            if not reliable or publisher.get_subscription_count() == 0:
+                missing.append(f"a reliable subscription on {topic}")
+        if self._fused_sub.get_publisher_count() == 0:
+            missing.append(f"a publisher on {FUSED_TOPIC}")
+        if not self._set_prompt.service_is_ready():
+            missing.append("the set_prompt service")
+        return missing
+
+    def _is_active(self, timeout: float = 1.0) -> bool:
+        if not self._get_state.service_is_ready():
+            return False
+        done = threading.Event()
+        future = self._get_state.call_async(GetState.Request())
+        future.add_done_callback(lambda _: done.set())
+        if not done.wait(timeout):
+            future.cancel()
+            return False
+        return future.result().current_state.id == State.PRIMARY_STATE_ACTIVE
+
+    def request_prompt(self, prompt: str, frame: int) -> PromptCall:
+        """Send a set_prompt request (without waiting); the returned call fills in when the
+        response arrives (see `wait_prompt`)."""
+        call = PromptCall(prompt, frame, time.time_ns())
+        self._prompt_done.clear()
+        future = self._set_prompt.call_async(SetPrompt.Request(prompt=prompt))
+
+        def on_done(_) -> None:
+            call.responded_ns = time.time_ns()
+            response = future.result()
+            call.success, call.message = response.success, response.message
+            call.active_prompt = response.active_prompt
+            self._prompt_done.set()
+
+        future.add_done_callback(on_done)
+        return call
+
+    def wait_prompt(self, timeout: float) -> bool:
+        """Wait for the response to the last `request_prompt`; False on timeout."""
+        return self._prompt_done.wait(timeout)
