@@ -172,9 +172,14 @@ class Driver:
         with self._cond:
             return self._diag
 
-    def wait_diag(self, predicate, timeout=TIMEOUT_S, action=None) -> DiagnosticStatus:
+    def wait_diag(self, predicate, timeout=TIMEOUT_S, action=None,
+                  fresh=False) -> DiagnosticStatus:
         """Wait for a /diagnostics status (with values as a dict) satisfying `predicate`;
-        `action` runs between polls (e.g. to keep publishing)."""
+        `action` runs between polls (e.g. to keep publishing); `fresh` ignores statuses
+        received before the call."""
+        if fresh:
+            with self._cond:
+                self._diag = None
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
@@ -345,7 +350,7 @@ def test_rejected_prompts_keep_the_active_one(fusion):
     fusion.publish_prompt("tab\x1b escape")
     wait_until(lambda: "non-printable" in fusion.log_path.read_text(), TIMEOUT_S,
                "the rejected topic prompt in the log")
-    _, values = fusion.wait_diag(lambda s, v: True)
+    _, values = fusion.wait_diag(lambda s, v: True, fresh=True)
     assert values["active_prompt"] == WARM
 
 
@@ -373,7 +378,7 @@ def test_different_sizes_resize_or_homography(fusion):
 def test_bad_inputs_are_counted_and_skipped(fusion):
     ir, vis = frames()
     fusion.exchange(ir, vis)
-    _, before = fusion.wait_diag(lambda s, v: True)
+    _, before = fusion.wait_diag(lambda s, v: True, fresh=True)
     stamp = fusion.next_stamp()
     nan_ir = ir.astype(np.float32)
     nan_ir[5, 5] = np.nan
@@ -434,7 +439,7 @@ def test_lifecycle_transitions(fusion):
 
 def test_large_frames_arrive_intact_with_default_qos(fusion):
     ir, vis = frames(height=1024, width=1280)
-    _, before = fusion.wait_diag(lambda s, v: True)
+    _, before = fusion.wait_diag(lambda s, v: True, fresh=True)
     sent = []
     for _ in range(3):
         sent.append(fusion.send(ir, vis))
@@ -450,7 +455,7 @@ def test_large_frames_arrive_intact_with_default_qos(fusion):
 
 def test_sigint_exits_cleanly(fusion):
     """Last: stops the module's node, likely while it fuses a frame."""
-    _, before = fusion.wait_diag(lambda s, v: True)
+    _, before = fusion.wait_diag(lambda s, v: True, fresh=True)
     fusion.send(*frames(height=512, width=640))
     fusion.wait_diag(lambda s, v: int(v["ir_received"]) > int(before["ir_received"]))
     fusion.process.send_signal(signal.SIGINT)

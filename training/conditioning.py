@@ -3,9 +3,11 @@
 For each sample a prompt class is drawn; if the class names a degradation the inputs are
 degraded while the clean sources stay as targets (Text-IF's degradation-aware training), and a
 training paraphrase of the class (or, for the default class, sometimes the pair's own
-descriptive text, FILM-style) becomes the prompt. For the low-light class the visible target is
-the clean visible with local contrast equalisation (CLAHE): a user who says the camera is in low
-light wants the scene made visible, not merely restored to its normal exposure.
+descriptive text, FILM-style) becomes the prompt. The default class also sees degraded inputs,
+with the degraded sources as targets: without a degradation prompt the network fuses what it
+is given, and restoration is what the degradation prompts ask for. For the low-light class the
+visible target is the clean visible with local contrast equalisation (CLAHE): a user who says
+the camera is in low light wants the scene made visible, not merely its normal exposure back.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from training.prompts import PROMPT_CLASSES
 ENHANCED_CLASSES = ("vis_low_light",)
 
 
-def enhance_contrast(y: np.ndarray, clip_limit: float = 2.0, tile: int = 16) -> np.ndarray:
+def enhance_contrast(y: np.ndarray, clip_limit: float = 3.0, tile: int = 16) -> np.ndarray:
     """CLAHE of a float [0, 1] luminance with square tiles of about `tile` pixels."""
     grid = (max(1, y.shape[1] // tile), max(1, y.shape[0] // tile))
     clahe = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=grid)
@@ -49,7 +51,7 @@ class ConditionedPairs(Dataset):
     """Wraps a PairDataset; items are dicts of tensors ready for the network and the loss."""
 
     def __init__(self, pairs: PairDataset, prompts: PromptTable, class_probs: dict[str, float],
-                 text_prob: float, seed: int) -> None:
+                 text_prob: float, seed: int, default_degraded_prob: float = 0.0) -> None:
         self.pairs = pairs
         self.prompts = prompts
         self.class_names = list(PROMPT_CLASSES)
@@ -58,6 +60,9 @@ class ConditionedPairs(Dataset):
             raise ValueError("class_probs must give some class a positive probability")
         self.probs = probs / probs.sum()
         self.text_prob = text_prob
+        self.default_degraded_prob = default_degraded_prob
+        self.degradations = sorted({c.degradation for c in PROMPT_CLASSES.values()
+                                    if c.degradation})
         self.seed = seed
 
     def __len__(self) -> int:
@@ -76,6 +81,9 @@ class ConditionedPairs(Dataset):
         degradation = PROMPT_CLASSES[name].degradation
         if degradation:
             ir_in, vis_in = get_degradation(degradation).sample(ir, vis, rng)
+        elif name == "default" and rng.random() < self.default_degraded_prob:
+            chosen = self.degradations[int(rng.integers(len(self.degradations)))]
+            ir, vis = ir_in, vis_in = get_degradation(chosen).sample(ir, vis, rng)
         text = item["text"]
         if name == "default" and text and rng.random() < self.text_prob:
             prompt_id = self.prompts.extra_ids[text]

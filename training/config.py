@@ -37,6 +37,7 @@ class TrainLoopConfig:
     resume: bool = True
     text_prob: float = 0.3
     text_noise: float = 0.01
+    default_degraded_prob: float = 0.5
     class_probs: dict[str, float] = field(default_factory=lambda: {
         "default": 0.25, "highlight_thermal": 0.125, "preserve_visible": 0.125,
         "vis_low_light": 0.125, "vis_overexposure": 0.125, "ir_noise": 0.125,

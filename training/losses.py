@@ -3,11 +3,11 @@
 Terms (each a per-sample mean): intensity L1 towards a mix of the sources' maximum and mean;
 Sobel-gradient-max L1 against a boosted target; an explicit detail term (L1 of the fused
 image's wide, mid and fine bands against the boosted activity-based selection of the sources'
-bands, as a Laplacian pyramid would fuse them); SSIM against the visible plus δ_ir(t)·SSIM
-against the infrared; CbCr colour consistency of the recombined colour image; optional L1
-anchors towards one source. Targets are always the clean sources, also when inputs were
-degraded (the low-light class's visible target is additionally contrast-enhanced, see
-`training.conditioning`).
+bands, as a Laplacian pyramid would fuse them); a source-correlation term (each source should
+explain what the other lacks: corr(F − V, I) and corr(F − I, V) high); SSIM against the
+visible plus δ_ir(t)·SSIM against the infrared; CbCr colour consistency of the recombined
+colour image; optional L1 anchors towards one source. Targets are the clean sources, also when
+inputs were degraded (see `training.conditioning` for the two exceptions).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class LossWeights:
     intensity: float = 10.0
     gradient: float = 10.0
     detail: float = 10.0
+    correlation: float = 0.0
     ssim: float = 1.0
     ir_ssim: float = 0.5
     colour: float = 2.0
@@ -44,6 +45,18 @@ class LossWeights:
 def sobel_abs(x: torch.Tensor) -> torch.Tensor:
     """|Sobel| responses along x and y: B×1×H×W → B×2×H×W."""
     return kornia.filters.spatial_gradient(x, mode="sobel").abs().flatten(1, 2)
+
+
+def pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Per-sample Pearson correlation of two B×1×H×W tensors."""
+    a = a.flatten(1) - a.flatten(1).mean(1, keepdim=True)
+    b = b.flatten(1) - b.flatten(1).mean(1, keepdim=True)
+    return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + 1e-8)
+
+
+def source_correlation(fused: torch.Tensor, ir: torch.Tensor, vis: torch.Tensor) -> torch.Tensor:
+    """2 − [corr(F − V, I) + corr(F − I, V)]: low when each source's contribution is kept."""
+    return 2.0 - pearson(fused - vis, ir) - pearson(fused - ir, vis)
 
 
 def colour_drift(fused_y: torch.Tensor, crcb: torch.Tensor) -> torch.Tensor:
@@ -85,6 +98,7 @@ class FusionLoss(nn.Module):
             mean((fused - intensity_target).abs()),
             mean((sobel_abs(fused) - grad_target).abs()),
             detail,
+            source_correlation(fused, ir, vis_y),
             1.0 - ssim_vis,
             1.0 - ssim_ir,
             mean(colour_drift(fused, vis_crcb)),

@@ -107,7 +107,7 @@ class Trainer:
 
         pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed)
         self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
-                                        loop.seed)
+                                        loop.seed, loop.default_degraded_prob)
         sampler = (DistributedSampler(self.dataset, seed=loop.seed) if self.distributed else
                    RandomSampler(self.dataset, generator=torch.Generator().manual_seed(loop.seed)))
         self.loader = DataLoader(self.dataset, batch_size=loop.batch_size, sampler=sampler,
