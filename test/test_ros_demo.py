@@ -29,7 +29,8 @@ from textfusion_ros.paths import default_model_path  # noqa: E402
 if not Path(sys.executable).with_name("fusion_node").exists():
     pytest.skip("fusion_node console script missing: pip install -e .", allow_module_level=True)
 
-DOMAIN_ID = 130 + os.getpid() % 20  # test_node 100-129, test_interfaces 150-229
+DOMAIN_ID = 1 + os.getpid() % 9  # test_bags 10-99, test_node 100-129, test_ros_adapter 130-149,
+# test_interfaces 150-229; no two modules of one pytest process share a domain
 FRAMES, HEIGHT, WIDTH = 40, 128, 160
 WARM = "highlight warm pedestrians"
 CAPTION_H = 22  # textfusion_ros.demo.labelled's caption bar

@@ -317,7 +317,7 @@ def format_summary(summary: dict) -> str:
         + ("" if summary["node_finished"] else " (the node had not finished at the end)"),
         f"prompt switch after frame #{switch['requested_after_frame']}: {switch['prompt']!r} -> "
         + (f"success ({switch['message']}), round trip {_num(switch['round_trip_ms'])} ms; "
-           f"applied from frame #{switch['applied_from_frame']}"
+           f"{_applied(switch['applied_from_frame'])}"
            f" ({len(switch['old_prompt_frames_after_request'])} frame(s) after the request "
            f"still fused with the old prompt); diagnostics showed it "
            f"{_num(switch['diagnostics_reported_after_ms'])} ms after the request"
@@ -333,6 +333,12 @@ def format_summary(summary: dict) -> str:
                      f"{scored['after']} after the switch (IR after gain control, VIS, fused):")
         lines.append(format_table(rows))
     return "\n".join(lines)
+
+
+def _applied(frame: int | None) -> str:
+    if frame is None:
+        return "no fused frame with the new prompt arrived before the end"
+    return f"applied from frame #{frame}"
 
 
 def _num(value: float | None) -> str:

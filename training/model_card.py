@@ -48,8 +48,9 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         f"- Iterations: {info.get('iterations')}; wall time: "
         f"{info.get('train_seconds_this_run')} s on a 2-core CPU (no GPU).",
         "- Recipe: `config/train_roadscene.yaml` (`make train`); degradation-aware prompt "
-        "classes with clean targets; losses: intensity-max, Sobel-gradient-max, band detail, "
-        "SSIM, CbCr colour, per-class weights.",
+        "classes with clean targets (the default prompt also sees degraded inputs, with "
+        "degraded targets); losses: intensity (max/mean mix), Sobel-gradient-max, band detail, "
+        "source correlation, SSIM, CbCr colour, source anchors, with per-class weights.",
         "",
         "## Compute",
         f"- {bench['gmac']} GMAC per 640×512 frame; {bench['params']} parameters; "
