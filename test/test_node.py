@@ -7,8 +7,6 @@ The node loads its default model (the shipped one) unless TEXTFUSION_TEST_MODEL 
 
 import array
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -37,6 +35,7 @@ from std_msgs.msg import String  # noqa: E402
 
 from textfusion_ros.paths import default_model_path  # noqa: E402
 from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
+from textfusion_ros.ros.node_process import FusionNodeProcess  # noqa: E402
 from textfusion_ros.synth import SceneConfig, generate_frame  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -233,29 +232,26 @@ def wait_until(predicate, timeout=TIMEOUT_S, what="condition"):
 @pytest.fixture(scope="module")
 def fusion(tmp_path_factory, request):
     """The running node (started before any image publisher exists) and the driver."""
-    env = {**os.environ, "ROS_DOMAIN_ID": str(DOMAIN_ID),
-           "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "RCUTILS_COLORIZED_OUTPUT": "0"}
+    env = {"ROS_DOMAIN_ID": str(DOMAIN_ID), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
+           "RCUTILS_COLORIZED_OUTPUT": "0"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
         patch.setenv("ROS_DOMAIN_ID", str(DOMAIN_ID))
         driver = Driver()
         log_path = tmp_path_factory.mktemp("node") / "fusion_node.log"
-        overrides = ["threads:=1", "diagnostics_period:=0.2", "silence_timeout:=1.0"]
+        overrides = {"threads": 1, "diagnostics_period": 0.2, "silence_timeout": 1.0}
         model = model_override(request)
         if model:
-            overrides.append(f"model:={model}")
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [str(FUSION_NODE), "--ros-args", "--params-file", str(PARAMS_FILE),
-                 *[arg for item in overrides for arg in ("-p", item)]],
-                env=env, stdout=log, stderr=subprocess.STDOUT)
+            overrides["model"] = model
+        process = FusionNodeProcess(PARAMS_FILE, overrides, log_path, env)
+        process.start()
         driver.process, driver.log_path = process, log_path
         try:
             topics = ("/ir/image", "/vis/image")
 
             def subscribed():
                 log = log_path.read_text()
-                assert process.poll() is None and "autostart failed" not in log, log
+                assert process.returncode is None and "autostart failed" not in log, log
                 return all(driver.node_sub_reliability(t) for t in topics)
 
             wait_until(subscribed, 60.0, f"the node's image subscriptions (log: {log_path})")
@@ -265,13 +261,7 @@ def fusion(tmp_path_factory, request):
                                    for t in topics), TIMEOUT_S, "reliable subscriptions")
             yield driver
         finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            process.stop(TIMEOUT_S)
             driver.close()
 
 
@@ -399,7 +389,7 @@ def test_bad_inputs_are_counted_and_skipped(fusion):
     jumps = int(before["time_jumps"])
     fusion.wait_diag(lambda s, v: int(v["time_jumps"]) > jumps)
     assert fusion.exchange(ir, vis).width == 160
-    assert fusion.process.poll() is None
+    assert fusion.process.returncode is None
 
 
 def test_silent_camera_warns_and_recovers(fusion):
@@ -458,7 +448,6 @@ def test_sigint_exits_cleanly(fusion):
     _, before = fusion.wait_diag(lambda s, v: True, fresh=True)
     fusion.send(*frames(height=512, width=640))
     fusion.wait_diag(lambda s, v: int(v["ir_received"]) > int(before["ir_received"]))
-    fusion.process.send_signal(signal.SIGINT)
-    assert fusion.process.wait(TIMEOUT_S) == 0
+    assert fusion.process.stop(TIMEOUT_S) == 0  # SIGINT, then the exit status
     log = fusion.log_path.read_text()
     assert "Traceback" not in log and "Failed" not in log, log

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
-from textfusion_ros.model.checkpoint import FusionModelFile, save_model_file
+from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file, save_model_file
 from textfusion_ros.model.composer import BandComposer
 from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
@@ -127,7 +127,6 @@ class Trainer:
             self.optimizer, lambda s: lr_factor(s, loop.warmup, loop.iterations, floor))
         self.step = 0
         if loop.resume and has_training_state(self.out_dir):
-            from textfusion_ros.model.checkpoint import load_model_file
             self.net.load_state_dict(load_model_file(self.out_dir / "last.safetensors").weights)
             self.step = load_training_state(self.out_dir, self.optimizer, self.scheduler)
         self.model = (DistributedDataParallel(self.net) if self.distributed else self.net)
