@@ -69,3 +69,19 @@ def test_class_weights_select_terms():
     to_ir, _ = loss(fused, ir, vis, crcb, torch.tensor([0, 0]))
     to_vis, _ = loss(fused, ir, vis, crcb, torch.tensor([1, 1]))
     assert to_ir.item() < 1e-7 and to_vis.item() > 0.1
+
+
+def test_per_sample_intensity_mix_by_class_and_as_given():
+    ir, vis, crcb = make()
+    loss = FusionLoss([LossWeights(), LossWeights()], intensity_max_mix=1.0,
+                      as_given_max_mix=0.0, class_max_mix=[None, 0.0])
+    mix = loss.sample_max_mix(torch.tensor([0, 0, 1]), torch.tensor([True, False, False]))
+    assert mix.tolist() == [0.0, 1.0, 0.0]
+    assert loss.sample_max_mix(torch.tensor([0, 1])).tolist() == [1.0, 0.0]
+    mean_target, max_target = (ir + vis) / 2, torch.maximum(ir, vis)
+    fused = torch.cat([mean_target[:1], max_target[1:]])
+    intensity = NAMES.index("intensity")
+    assert loss.terms(fused, ir, vis, crcb, torch.tensor([0.0, 1.0]))[:, intensity].abs().max() \
+        < 1e-6
+    default = loss.terms(fused, ir, vis, crcb)[:, intensity]
+    assert default[0] > 0.05 and default[1].abs() < 1e-6

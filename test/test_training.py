@@ -34,7 +34,7 @@ def fixed_batch_loss(trainer: Trainer, batch) -> float:
         fused = trainer.net(batch["ir_in"], batch["vis_in"], trainer.text[0][ids],
                             trainer.text[1][ids], trainer.text[2][ids])
         return trainer.loss(fused, batch["ir"], batch["vis_y"], batch["vis_crcb"],
-                            batch["class_index"])[0].item()
+                            batch["class_index"], batch["as_given"])[0].item()
 
 
 def test_twenty_steps_lower_the_loss_and_resume(config_file):
@@ -76,5 +76,8 @@ def test_config_rejects_unknown_keys(tmp_path):
     with pytest.raises(ValueError, match="iterationz"):
         load_train_config(bad)
     bad.write_text("loss: {classes: {nonsense: {intensity: 1}}}\n")
+    with pytest.raises(ValueError, match="nonsense"):
+        load_train_config(bad)
+    bad.write_text("loss: {class_max_mix: {nonsense: 0.0}}\n")
     with pytest.raises(ValueError, match="nonsense"):
         load_train_config(bad)

@@ -5,9 +5,12 @@ degraded while the clean sources stay as targets (Text-IF's degradation-aware tr
 training paraphrase of the class (or, for the default class, sometimes the pair's own
 descriptive text, FILM-style) becomes the prompt. The default class also sees degraded inputs,
 with the degraded sources as targets: without a degradation prompt the network fuses what it
-is given, and restoration is what the degradation prompts ask for. For the low-light class the
-visible target is the clean visible with local contrast equalisation (CLAHE): a user who says
-the camera is in low light wants the scene made visible, not merely its normal exposure back.
+is given, and restoration is what the degradation prompts ask for; such samples are flagged
+`as_given`, and the loss gives them a mean (not max) intensity target so that max-selection
+cannot hide the degradation behind the other source. For the low-light class the visible
+target is the clean visible with local contrast equalisation (CLAHE, `low_light_clip` and
+`low_light_tile`): a user who says the camera is in low light wants the scene made visible,
+not merely its normal exposure back.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ class ConditionedPairs(Dataset):
     """Wraps a PairDataset; items are dicts of tensors ready for the network and the loss."""
 
     def __init__(self, pairs: PairDataset, prompts: PromptTable, class_probs: dict[str, float],
-                 text_prob: float, seed: int, default_degraded_prob: float = 0.0) -> None:
+                 text_prob: float, seed: int, default_degraded_prob: float = 0.0,
+                 low_light_clip: float = 3.0, low_light_tile: int = 16) -> None:
         self.pairs = pairs
         self.prompts = prompts
         self.class_names = list(PROMPT_CLASSES)
@@ -61,6 +65,8 @@ class ConditionedPairs(Dataset):
         self.probs = probs / probs.sum()
         self.text_prob = text_prob
         self.default_degraded_prob = default_degraded_prob
+        self.low_light_clip = low_light_clip
+        self.low_light_tile = low_light_tile
         self.degradations = sorted({c.degradation for c in PROMPT_CLASSES.values()
                                     if c.degradation})
         self.seed = seed
@@ -79,11 +85,13 @@ class ConditionedPairs(Dataset):
         ir, vis = item["ir"], item["vis"]
         ir_in, vis_in = ir, vis
         degradation = PROMPT_CLASSES[name].degradation
+        as_given = False
         if degradation:
             ir_in, vis_in = get_degradation(degradation).sample(ir, vis, rng)
         elif name == "default" and rng.random() < self.default_degraded_prob:
             chosen = self.degradations[int(rng.integers(len(self.degradations)))]
             ir, vis = ir_in, vis_in = get_degradation(chosen).sample(ir, vis, rng)
+            as_given = True
         text = item["text"]
         if name == "default" and text and rng.random() < self.text_prob:
             prompt_id = self.prompts.extra_ids[text]
@@ -92,7 +100,7 @@ class ConditionedPairs(Dataset):
         vis_y, vis_crcb = split_luma(vis)
         vis_in_y, _ = split_luma(vis_in)
         if name in ENHANCED_CLASSES:
-            vis_y = enhance_contrast(vis_y)
+            vis_y = enhance_contrast(vis_y, self.low_light_clip, self.low_light_tile)
 
         def chw(a: np.ndarray) -> torch.Tensor:
             a = np.ascontiguousarray(a, dtype=np.float32)
@@ -100,4 +108,4 @@ class ConditionedPairs(Dataset):
 
         return {"ir_in": chw(ir_in), "vis_in": chw(vis_in_y), "ir": chw(ir), "vis_y": chw(vis_y),
                 "vis_crcb": chw(vis_crcb), "class_index": torch.tensor(class_index),
-                "prompt_id": torch.tensor(prompt_id)}
+                "prompt_id": torch.tensor(prompt_id), "as_given": torch.tensor(as_given)}

@@ -38,6 +38,8 @@ class TrainLoopConfig:
     text_prob: float = 0.3
     text_noise: float = 0.01
     default_degraded_prob: float = 0.5
+    low_light_clip: float = 3.0
+    low_light_tile: int = 16
     class_probs: dict[str, float] = field(default_factory=lambda: {
         "default": 0.25, "highlight_thermal": 0.125, "preserve_visible": 0.125,
         "vis_low_light": 0.125, "vis_overexposure": 0.125, "ir_noise": 0.125,
@@ -52,6 +54,8 @@ class LossConfig:
     gradient_boost: float = 1.1
     detail_boost: float = 1.25
     intensity_max_mix: float = 0.5
+    as_given_max_mix: float = 0.5
+    class_max_mix: dict[str, float] = field(default_factory=dict)
     classes: dict[str, LossWeights] = field(
         default_factory=lambda: {name: LossWeights() for name in PROMPT_CLASSES})
 
@@ -100,6 +104,9 @@ def load_train_config(path: str | Path) -> TrainConfig:
     if bad:
         raise ValueError(f"unknown prompt classes in train.class_probs: {bad}")
     loss = _build(LossConfig, loss_raw, "loss")
+    bad = sorted(set(loss.class_max_mix) - set(PROMPT_CLASSES))
+    if bad:
+        raise ValueError(f"unknown prompt classes in loss.class_max_mix: {bad}")
     loss.classes = classes
     return TrainConfig(
         data=_build(DataConfig, raw.get("data"), "data"),

@@ -7,7 +7,10 @@ bands, as a Laplacian pyramid would fuse them); a source-correlation term (each 
 explain what the other lacks: corr(F − V, I) and corr(F − I, V) high); SSIM against the
 visible plus δ_ir(t)·SSIM against the infrared; CbCr colour consistency of the recombined
 colour image; optional L1 anchors towards one source. Targets are the clean sources, also when
-inputs were degraded (see `training.conditioning` for the two exceptions).
+inputs were degraded (see `training.conditioning` for the two exceptions). Samples fused "as
+given" (degraded inputs under the default prompt) use their own intensity max/mean mix, and
+a class may set its own mix (the low-light class: a mean target, so the restored image is not
+pushed into saturation by the brighter source).
 """
 
 from __future__ import annotations
@@ -72,25 +75,39 @@ class FusionLoss(nn.Module):
 
     def __init__(self, class_weights: list[LossWeights], gradient_boost: float = 1.1,
                  detail_boost: float = 1.2, intensity_max_mix: float = 0.5,
-                 bands: BandComposer | None = None) -> None:
+                 bands: BandComposer | None = None, as_given_max_mix: float = 0.5,
+                 class_max_mix: list[float | None] | None = None) -> None:
         super().__init__()
         self.gradient_boost = gradient_boost
         self.detail_boost = detail_boost
         self.intensity_max_mix = intensity_max_mix
+        self.as_given_max_mix = as_given_max_mix
         self.bands = bands or BandComposer(ModelConfig())
         self.register_buffer("table", torch.tensor([astuple(w) for w in class_weights]))
+        mixes = class_max_mix or [None] * len(class_weights)
+        self.register_buffer("mix_table", torch.tensor(
+            [intensity_max_mix if m is None else m for m in mixes]))
+
+    def sample_max_mix(self, class_index: torch.Tensor,
+                       as_given: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-sample intensity max/mean mix: the class's, or `as_given_max_mix` where flagged."""
+        mix = self.mix_table[class_index]
+        if as_given is None:
+            return mix
+        return torch.where(as_given, torch.full_like(mix, self.as_given_max_mix), mix)
 
     def terms(self, fused: torch.Tensor, ir: torch.Tensor, vis_y: torch.Tensor,
-              vis_crcb: torch.Tensor) -> torch.Tensor:
-        """Unweighted per-sample terms, B×len(LossWeights.names())."""
+              vis_crcb: torch.Tensor, max_mix: torch.Tensor | None = None) -> torch.Tensor:
+        """Unweighted per-sample terms, B×len(LossWeights.names()); `max_mix` is per sample."""
         def mean(x: torch.Tensor) -> torch.Tensor:
             return x.flatten(1).mean(1)
 
+        m = (torch.full((fused.shape[0],), self.intensity_max_mix, device=fused.device)
+             if max_mix is None else max_mix).view(-1, 1, 1, 1)
         grad_target = self.gradient_boost * torch.maximum(sobel_abs(ir), sobel_abs(vis_y))
         selected = self.bands.selected_details(self.bands.bands(ir), self.bands.bands(vis_y))
         detail = sum(mean((f - self.detail_boost * s).abs())
                      for f, s in zip(self.bands.bands(fused)[1:], selected, strict=True))
-        m = self.intensity_max_mix
         intensity_target = m * torch.maximum(ir, vis_y) + (1.0 - m) * 0.5 * (ir + vis_y)
         ssim_vis = ssim(fused, vis_y, data_range=1.0, size_average=False)
         ssim_ir = ssim(fused, ir, data_range=1.0, size_average=False)
@@ -107,10 +124,10 @@ class FusionLoss(nn.Module):
         ], dim=1)
 
     def forward(self, fused: torch.Tensor, ir: torch.Tensor, vis_y: torch.Tensor,
-                vis_crcb: torch.Tensor, class_index: torch.Tensor
-                ) -> tuple[torch.Tensor, dict[str, float]]:
+                vis_crcb: torch.Tensor, class_index: torch.Tensor,
+                as_given: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
         """→ (scalar loss, mean of each unweighted term for logging)."""
-        terms = self.terms(fused, ir, vis_y, vis_crcb)
+        terms = self.terms(fused, ir, vis_y, vis_crcb, self.sample_max_mix(class_index, as_given))
         weights = self.table[class_index]
         # SSIM: (1 - s_v) + δ·(1 - s_i), normalised by (1 + δ); δ is the ir_ssim weight.
         s, d = LossWeights.names().index("ssim"), LossWeights.names().index("ir_ssim")

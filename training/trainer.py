@@ -107,7 +107,8 @@ class Trainer:
 
         pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed)
         self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
-                                        loop.seed, loop.default_degraded_prob)
+                                        loop.seed, loop.default_degraded_prob,
+                                        loop.low_light_clip, loop.low_light_tile)
         sampler = (DistributedSampler(self.dataset, seed=loop.seed) if self.distributed else
                    RandomSampler(self.dataset, generator=torch.Generator().manual_seed(loop.seed)))
         self.loader = DataLoader(self.dataset, batch_size=loop.batch_size, sampler=sampler,
@@ -119,7 +120,10 @@ class Trainer:
         self.loss = FusionLoss([config.loss.classes[n] for n in PROMPT_CLASSES],
                                config.loss.gradient_boost, config.loss.detail_boost,
                                config.loss.intensity_max_mix,
-                               BandComposer(self.model_config)).to(self.device)
+                               BandComposer(self.model_config),
+                               config.loss.as_given_max_mix,
+                               [config.loss.class_max_mix.get(n) for n in PROMPT_CLASSES]
+                               ).to(self.device)
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=loop.lr,
                                            weight_decay=loop.weight_decay)
         floor = loop.min_lr / loop.lr
@@ -165,7 +169,7 @@ class Trainer:
             fused = self.model(batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids],
                                self.text[2][ids])
             total, terms = self.loss(fused, batch["ir"], batch["vis_y"], batch["vis_crcb"],
-                                     batch["class_index"])
+                                     batch["class_index"], batch["as_given"])
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), loop.grad_clip)
