@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -122,10 +121,11 @@ def test_bag_eval_fuses_writes_reports_and_counts_bad(tmp_path, model_args, caps
 
 
 def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
-    rclpy = pytest.importorskip("rclpy", reason="bag-play needs rclpy (ROS 2)")
-    from rclpy.executors import SingleThreadedExecutor
+    pytest.importorskip("rclpy", reason="bag-play needs rclpy (ROS 2)")
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
+
+    from textfusion_ros.ros.spun_node import SpunNode
 
     monkeypatch.setenv("ROS_DOMAIN_ID", str(10 + os.getpid() % 90))
     monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -136,35 +136,27 @@ def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
                         ir_topic=topics[0], vis_topic=topics[1])
     expected = {topic: [m for _, m in msgs] for topic, msgs in _images(bag).items()}
 
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    node = rclpy.create_node("bag_play_test", context=context)
     received = {topic: [] for topic in topics}
     qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
-    for topic in topics:
-        node.create_subscription(Image, topic, received[topic].append, qos)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
-    player = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from textfusion_ros.cli import main; sys.exit(main())",
-         "bag-play", str(bag), "--rate", "2", "--wait-for-subscribers", "20"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        output, _ = player.communicate(timeout=40)
-        assert player.returncode == 0, output
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(len(r) < frames for r in received.values()):
-            time.sleep(0.05)
-    finally:
-        if player.poll() is None:
-            player.send_signal(signal.SIGINT)
-            player.wait(10)
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.shutdown(context=context)
-        spinner.join(5)
+    with SpunNode("bag_play_test", join_timeout_s=5) as spun:
+        for topic in topics:
+            spun.node.create_subscription(Image, topic, received[topic].append, qos)
+        player = subprocess.Popen(
+            [sys.executable, "-c",
+             "import sys; from textfusion_ros.cli import main; sys.exit(main())",
+             "bag-play", str(bag), "--rate", "2", "--wait-for-subscribers", "20"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            output, _ = player.communicate(timeout=40)
+            assert player.returncode == 0, output
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(len(r) < frames
+                                                      for r in received.values()):
+                time.sleep(0.05)
+        finally:
+            if player.poll() is None:
+                player.send_signal(signal.SIGINT)
+                player.wait(10)
     assert f"published {2 * frames} messages" in output
     for topic in topics:
         assert len(received[topic]) == frames, (topic, output)

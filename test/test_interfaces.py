@@ -19,7 +19,7 @@ except ImportError as exc:  # the source folder alone imports as an empty namesp
         allow_module_level=True,
     )
 
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from textfusion_ros.ros.spun_node import SpunNode  # noqa: E402
 
 TIMEOUT_S = 10.0
 # Per-process domain and names keep concurrent test runs on this host apart.
@@ -29,26 +29,12 @@ PREFIX = f"/tfi_test_{os.getpid()}"
 
 @pytest.fixture
 def nodes(monkeypatch):
-    """A server and a client node in a private context, spun by a background executor."""
+    """A server and a client node, each in a private context spun by a background thread."""
     monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     monkeypatch.setenv("ROS_DOMAIN_ID", str(DOMAIN_ID))
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    server = rclpy.create_node("tfi_test_server", context=context)
-    client = rclpy.create_node("tfi_test_client", context=context)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(server)
-    executor.add_node(client)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    try:
-        yield server, client
-    finally:
-        executor.shutdown()
-        thread.join(TIMEOUT_S)
-        server.destroy_node()
-        client.destroy_node()
-        rclpy.shutdown(context=context)
+    with (SpunNode("tfi_test_server", join_timeout_s=TIMEOUT_S) as server,
+          SpunNode("tfi_test_client", join_timeout_s=TIMEOUT_S) as client):
+        yield server.node, client.node
 
 
 def test_set_prompt_service_round_trip(nodes):

@@ -26,7 +26,6 @@ except ImportError as exc:
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus  # noqa: E402
 from lifecycle_msgs.msg import State, Transition  # noqa: E402
 from lifecycle_msgs.srv import ChangeState, GetState  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from rclpy.parameter_client import AsyncParameterClient  # noqa: E402
 from rclpy.qos import ReliabilityPolicy  # noqa: E402
@@ -36,6 +35,7 @@ from std_msgs.msg import String  # noqa: E402
 from textfusion_ros.paths import default_model_path  # noqa: E402
 from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
 from textfusion_ros.ros.node_process import FusionNodeProcess  # noqa: E402
+from textfusion_ros.ros.spun_node import SpunNode  # noqa: E402
 from textfusion_ros.synth import SceneConfig, generate_frame  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,13 +81,8 @@ class Driver:
     """This process's side: a node spun in a background thread, with helpers that poll."""
 
     def __init__(self) -> None:
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context, domain_id=DOMAIN_ID)
-        self.node = rclpy.create_node("fusion_test_driver", context=self.context)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
+        self.spun = SpunNode("fusion_test_driver", DOMAIN_ID, join_timeout_s=TIMEOUT_S)
+        self.node = self.spun.node
         self._cond = threading.Condition()
         self.fused: dict[int, Image] = {}
         self._diag: DiagnosticStatus | None = None
@@ -108,10 +103,7 @@ class Driver:
         self.prompt_pub = self.node.create_publisher(String, "/prompt", 10)
 
     def close(self) -> None:
-        self.executor.shutdown()
-        self.thread.join(TIMEOUT_S)
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
+        self.spun.close()
 
     def _on_fused(self, msg: Image) -> None:
         with self._cond:

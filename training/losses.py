@@ -102,8 +102,7 @@ class FusionLoss(nn.Module):
         def mean(x: torch.Tensor) -> torch.Tensor:
             return x.flatten(1).mean(1)
 
-        m = (torch.full((fused.shape[0],), self.intensity_max_mix, device=fused.device)
-             if max_mix is None else max_mix).view(-1, 1, 1, 1)
+        m = self.intensity_max_mix if max_mix is None else max_mix.view(-1, 1, 1, 1)
         grad_target = self.gradient_boost * torch.maximum(sobel_abs(ir), sobel_abs(vis_y))
         selected = self.bands.selected_details(self.bands.bands(ir), self.bands.bands(vis_y))
         detail = sum(mean((f - self.detail_boost * s).abs())

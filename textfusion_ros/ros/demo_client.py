@@ -7,22 +7,19 @@ import threading
 import time
 from types import TracebackType
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from lifecycle_msgs.msg import State
 from lifecycle_msgs.srv import GetState
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import Image
 
 from textfusion_interfaces.srv import SetPrompt
 from textfusion_ros.bags import ImageMessage
 from textfusion_ros.live_report import DiagnosticsSample, FusedFrame, PromptCall
+from textfusion_ros.ros.spun_node import SpunNode
 
 IR_TOPIC, VIS_TOPIC, FUSED_TOPIC = "/ir/image", "/vis/image", "/fused/image"
 QUEUE_DEPTH = 10
-_JOIN_TIMEOUT_S = 10.0
 
 
 class DemoClient:
@@ -30,10 +27,8 @@ class DemoClient:
 
     def __init__(self, domain_id: int, node_name: str = "fusion_node") -> None:
         self.node_name = node_name
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context, domain_id=domain_id,
-                   signal_handler_options=SignalHandlerOptions.NO)
-        node = self.node = rclpy.create_node("textfusion_demo", context=self.context)
+        self._spun = SpunNode("textfusion_demo", domain_id)
+        node = self.node = self._spun.node
         reliable = QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
         self.publishers = {topic: node.create_publisher(Image, topic, reliable)
                            for topic in (IR_TOPIC, VIS_TOPIC)}
@@ -47,11 +42,6 @@ class DemoClient:
         self._fused: list[FusedFrame] = []
         self._diagnostics: list[DiagnosticsSample] = []
         self._prompt_done = threading.Event()
-        self._executor = SingleThreadedExecutor(context=self.context)
-        self._executor.add_node(node)
-        self._thread = threading.Thread(target=self._executor.spin, name="demo_spin",
-                                        daemon=True)
-        self._thread.start()
 
     def __enter__(self) -> DemoClient:
         return self
@@ -61,10 +51,7 @@ class DemoClient:
         self.close()
 
     def close(self) -> None:
-        self._executor.shutdown()
-        self._thread.join(_JOIN_TIMEOUT_S)
-        self.node.destroy_node()
-        rclpy.try_shutdown(context=self.context)
+        self._spun.close()
 
     # Recording ---------------------------------------------------------------------------
 
