@@ -1,9 +1,11 @@
-"""A thread-pool executor whose callbacks in flight can be waited for before teardown."""
+"""A thread-pool executor that starts each callback once and can wait for those in flight."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from rclpy.context import Context
 from rclpy.executors import (
     Executor,
     ExternalShutdownException,
@@ -14,30 +16,48 @@ from rclpy.task import Task
 
 
 class DrainingExecutor(Executor):
-    """Runs ready callbacks on a pool of threads, as MultiThreadedExecutor does, plus `drain`.
+    """Runs ready callbacks on a pool of threads, like MultiThreadedExecutor, with two changes.
 
-    MultiThreadedExecutor.shutdown() destroys its guard condition before its threads finish,
-    and nothing waits for a callback still running when the node is destroyed. `drain()` waits
-    for every callback in flight; call it after the last `spin_once`, then destroy the node.
+    - rclpy's Executor hands out a task again until a thread has started it, so
+      MultiThreadedExecutor spins at full CPU, holding the GIL, whenever its threads are slow
+      to pick tasks up (and the callbacks it starves lose messages). Here `spin_once` waits for
+      an idle thread before waiting for work, and returns only once the callback has started.
+    - `drain()` waits for every callback in flight (MultiThreadedExecutor.shutdown() destroys
+      its guard condition before its threads finish); call it after the last `spin_once`,
+      then destroy the node.
+
     A callback's exception is raised from the next `spin_once`, as rclpy's executors do.
     """
 
-    def __init__(self, num_threads: int) -> None:
-        super().__init__()
+    def __init__(self, num_threads: int, context: Context | None = None) -> None:
+        super().__init__(context=context)
         self._pool = ThreadPoolExecutor(num_threads, thread_name_prefix="ros_callbacks")
+        self._idle_threads = threading.Semaphore(num_threads)
         self._in_flight: list[Task] = []
 
     def spin_once(self, timeout_sec: float | None = None) -> None:
+        if not self._idle_threads.acquire(timeout=timeout_sec):
+            return
         try:
             handler, _, _ = self.wait_for_ready_callbacks(timeout_sec)
         except (TimeoutException, ShutdownException, ExternalShutdownException):
+            self._idle_threads.release()
             return
-        self._pool.submit(handler)
+        started = threading.Event()
+        self._pool.submit(self._run, handler, started)
         self._in_flight.append(handler)
+        started.wait()
         finished = [task for task in self._in_flight if task.done()]
         for task in finished:
             self._in_flight.remove(task)
             task.result()
+
+    def _run(self, handler: Task, started: threading.Event) -> None:
+        started.set()
+        try:
+            handler()
+        finally:
+            self._idle_threads.release()
 
     def drain(self) -> None:
         """Wait for all callbacks in flight; spin_once must not be called afterwards."""
