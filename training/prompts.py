@@ -1,6 +1,6 @@
 """Prompt bank: paraphrase classes that steer fusion, split into train and validation wording.
 
-Each class lists 25 paraphrases: the first 20 are for training, the last 5 are held out for
+Each class lists 33 paraphrases: the first 28 are for training, the last 5 are held out for
 validation. Classes tied to an input degradation name the degradation that training applies to
 the inputs when one of the class's prompts is drawn.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-N_TRAIN = 20
+N_VAL = 5
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class PromptClass:
 
 
 def _make(name: str, degradation: str | None, phrases: tuple[str, ...]) -> PromptClass:
-    return PromptClass(name, phrases[:N_TRAIN], phrases[N_TRAIN:], degradation)
+    return PromptClass(name, phrases[:-N_VAL], phrases[-N_VAL:], degradation)
 
 
 _DEFAULT = (
@@ -47,6 +47,14 @@ _DEFAULT = (
     "Fuse the two inputs evenly, nothing special about this scene.",
     "integrate infrared and visible content",
     "thermal plus RGB, fused",
+    "fuse the two camera feeds as usual",
+    "regular infrared and visible fusion",
+    "Give me the usual combined thermal and colour image.",
+    "no particular emphasis, just fuse",
+    "everyday fusion of IR and RGB",
+    "merge both modalities with equal weight",
+    "ordinary scene, fuse normally",
+    "combine the infrared and daylight images",
     "put the infrared and visible pictures together into one image",
     "plain IR-visible fusion",
     "Combine what the thermal camera and the colour camera see.",
@@ -75,6 +83,14 @@ _HIGHLIGHT_THERMAL = (
     "I need to spot living beings quickly, so emphasise their body heat.",
     "accent the warm things",
     "search and rescue, make body heat obvious",
+    "pedestrians at night must be obvious",
+    "Warm objects should be easy to spot in the result.",
+    "accentuate the heat of people and vehicles",
+    "bring hot targets to the foreground",
+    "thermal saliency first",
+    "make warm animals stand out on the road",
+    "the infrared targets matter most",
+    "emphasise body heat",
     "let the hottest objects dominate the output",
     "Please emphasise thermal targets such as people and cars.",
     "warm targets should be the brightest thing in the picture",
@@ -103,6 +119,14 @@ _PRESERVE_VISIBLE = (
     "keep what the eye would see",
     "retain visible-band detail and hue",
     "don't wash out the colours with thermal",
+    "keep the colour image's fine detail",
+    "Do not let the infrared overwrite the visible textures.",
+    "faithful colours and sharp visible edges",
+    "the RGB look should be kept",
+    "visible texture is the priority",
+    "hold on to the daylight camera's details",
+    "keep foliage, brick and sign detail from RGB",
+    "colour accuracy matters",
     "the output should look like the colour photo, with its textures intact",
     "protect RGB texture",
     "Keep the visible image's colour and detail as much as possible.",
@@ -131,6 +155,14 @@ _VIS_LOW_LIGHT = (
     "evening, not enough light for RGB",
     "low-illumination visible image",
     "unlit parking lot, colour image very dark",
+    "insufficient exposure on the visible camera",
+    "The visible image is too dark to see the road.",
+    "poor illumination for the colour sensor",
+    "RGB brightness is very low",
+    "the daylight camera lacks light",
+    "visible camera exposure is too short, image is dim",
+    "little light reaches the RGB sensor",
+    "the visible scene is shrouded in darkness",
     "the RGB frame was captured in darkness",
     "night-time footage, the colour view is too dim",
     "Visible exposure is far too low.",
@@ -159,6 +191,14 @@ _VIS_OVEREXPOSURE = (
     "bleached visible frame",
     "The visible image has blown highlights.",
     "bright flare across the colour view",
+    "excessive exposure on the visible camera",
+    "The colour image is far too bright to see the road.",
+    "too much illumination for the colour sensor",
+    "RGB brightness is way too high",
+    "the daylight camera is flooded with light",
+    "visible camera exposure is too long, image is white",
+    "harsh sunlight saturates the RGB sensor",
+    "the visible scene is bleached by light",
     "the RGB image is overexposed and whited out",
     "strong backlight, visible camera washed out",
     "Visible exposure is much too high.",
@@ -187,6 +227,14 @@ _IR_NOISE = (
     "Suppress the grain in the infrared image.",
     "the thermal camera output is very noisy",
     "uncooled IR sensor, lots of noise",
+    "the thermal camera is noisy",
+    "Random speckles cover the infrared frame.",
+    "IR sensor noise is high",
+    "grain and stripes in the thermal view",
+    "the heat image is corrupted by noise",
+    "denoise thermal input",
+    "horizontal banding noise in IR",
+    "the infrared frame has noisy pixels everywhere",
     "the infrared picture is full of grain",
     "striping artefacts in the thermal image",
     "Noise is corrupting the infrared frame.",
@@ -215,6 +263,14 @@ _IR_LOW_CONTRAST = (
     "After rain the thermal scene is uniform and low in contrast.",
     "IR dynamic range is compressed",
     "the thermal image barely distinguishes anything",
+    "the thermal camera shows poor contrast",
+    "Infrared contrast is very weak in this scene.",
+    "IR looks grey and flat",
+    "thermal targets barely differ from the background",
+    "little temperature contrast in the IR frame",
+    "the infrared image is low in dynamic range",
+    "flat, foggy thermal view",
+    "the heat image contrast is too low",
     "the infrared image is dull with little contrast",
     "low-contrast heat image",
     "The thermal camera shows almost no temperature differences.",
