@@ -71,7 +71,7 @@ def test_waiting_callback_starts_once_without_busy_loop(node):
     # rclpy hands a task out again, at every wake-up, until a thread starts it: a pool
     # executor that returns at once would loop here hundreds of times, queueing the task
     # again each time. Each spin_once now waits (up to its timeout) for a thread.
-    assert 3 <= spins <= window_s / 0.05 + 3
+    assert 1 <= spins <= window_s / 0.05 + 3
     assert calls == [1]
 
 
