@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -87,6 +88,12 @@ def _build(cls: type, data: dict | None, where: str):
     return cls(**data)
 
 
+def _require_known_classes(names: Iterable[str], where: str) -> None:
+    bad = sorted(set(names) - set(PROMPT_CLASSES))
+    if bad:
+        raise ValueError(f"unknown prompt classes in {where}: {bad}")
+
+
 def load_train_config(path: str | Path) -> TrainConfig:
     """Parse a training YAML; unknown keys and unknown prompt classes are errors."""
     raw = yaml.safe_load(Path(path).read_text()) or {}
@@ -95,18 +102,14 @@ def load_train_config(path: str | Path) -> TrainConfig:
         raise ValueError(f"unknown sections in {path}: {unknown}")
     loss_raw = dict(raw.get("loss") or {})
     classes = {name: LossWeights() for name in PROMPT_CLASSES}
-    for name, weights in (loss_raw.pop("classes", None) or {}).items():
-        if name not in PROMPT_CLASSES:
-            raise ValueError(f"unknown prompt class {name!r} in loss.classes")
+    class_weights = loss_raw.pop("classes", None) or {}
+    _require_known_classes(class_weights, "loss.classes")
+    for name, weights in class_weights.items():
         classes[name] = _build(LossWeights, weights, f"loss.classes.{name}")
     loop = _build(TrainLoopConfig, raw.get("train"), "train")
-    bad = sorted(set(loop.class_probs) - set(PROMPT_CLASSES))
-    if bad:
-        raise ValueError(f"unknown prompt classes in train.class_probs: {bad}")
+    _require_known_classes(loop.class_probs, "train.class_probs")
     loss = _build(LossConfig, loss_raw, "loss")
-    bad = sorted(set(loss.class_max_mix) - set(PROMPT_CLASSES))
-    if bad:
-        raise ValueError(f"unknown prompt classes in loss.class_max_mix: {bad}")
+    _require_known_classes(loss.class_max_mix, "loss.class_max_mix")
     loss.classes = classes
     return TrainConfig(
         data=_build(DataConfig, raw.get("data"), "data"),

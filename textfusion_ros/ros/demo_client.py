@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from types import TracebackType
 
 from diagnostic_msgs.msg import DiagnosticArray
 from lifecycle_msgs.msg import State
@@ -22,13 +21,14 @@ IR_TOPIC, VIS_TOPIC, FUSED_TOPIC = "/ir/image", "/vis/image", "/fused/image"
 QUEUE_DEPTH = 10
 
 
-class DemoClient:
-    """Publishes reliable IR/VIS images and records what `node_name` sends back (thread-safe)."""
+class DemoClient(SpunNode):
+    """Publishes reliable IR/VIS images and records what `node_name` sends back (thread-safe);
+    `close()` (or leaving a `with` block) stops it."""
 
     def __init__(self, domain_id: int, node_name: str = "fusion_node") -> None:
+        super().__init__("textfusion_demo", domain_id)
         self.node_name = node_name
-        self._spun = SpunNode("textfusion_demo", domain_id)
-        node = self.node = self._spun.node
+        node = self.node
         reliable = QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
         self.publishers = {topic: node.create_publisher(Image, topic, reliable)
                            for topic in (IR_TOPIC, VIS_TOPIC)}
@@ -42,16 +42,6 @@ class DemoClient:
         self._fused: list[FusedFrame] = []
         self._diagnostics: list[DiagnosticsSample] = []
         self._prompt_done = threading.Event()
-
-    def __enter__(self) -> DemoClient:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._spun.close()
 
     # Recording ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
+from typing import Self
 
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
@@ -28,7 +29,7 @@ class SpunNode:
                                         daemon=True)
         self._thread.start()
 
-    def __enter__(self) -> SpunNode:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
