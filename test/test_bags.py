@@ -12,12 +12,12 @@ import pytest
 
 pytest.importorskip("rosbags")
 
-from textfusion_ros.bag_synth import START_NS, write_synthetic_bag  # noqa: E402
-from textfusion_ros.bags import BagWriter, ImageMessage, bag_topics, read_messages  # noqa: E402
+from textfusion_ros.bags.io import BagWriter, ImageMessage, bag_topics, read_messages  # noqa: E402
+from textfusion_ros.bags.synth import START_NS, write_synthetic_bag  # noqa: E402
 from textfusion_ros.cli import main  # noqa: E402
+from textfusion_ros.imaging.scenes import SceneConfig  # noqa: E402
 from textfusion_ros.metrics import METRIC_NAMES  # noqa: E402
 from textfusion_ros.paths import default_model_path  # noqa: E402
-from textfusion_ros.synth import SceneConfig  # noqa: E402
 
 MS = 1_000_000
 PERIOD_NS = 1e9 / 30
@@ -125,7 +125,7 @@ def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
 
-    from textfusion_ros.ros.spun_node import SpunNode
+    from textfusion_ros.ros.tools.spun_node import SpunNode
 
     monkeypatch.setenv("ROS_DOMAIN_ID", str(10 + os.getpid() % 90))
     monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from textfusion_ros.baselines import BASELINES, average, laplacian_pyramid, maximum
-from textfusion_ros.color import split_luma, to_unit_float
+from textfusion_ros.imaging.color import split_luma, to_unit_float
 
 
 @pytest.fixture

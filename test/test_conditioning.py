@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from textfusion_ros.color import split_luma
+from textfusion_ros.imaging.color import split_luma
 from training.conditioning import ConditionedPairs, PromptTable, enhance_contrast
 from training.datasets import PairDataset, find_pairs
 from training.prompts import PROMPT_CLASSES

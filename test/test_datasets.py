@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from textfusion_ros.imageio import PairingError
+from textfusion_ros.imaging.imageio import PairingError
 from training.datasets import (
     LayoutError,
     PairDataset,

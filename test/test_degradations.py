@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from textfusion_ros.degradations import (
+from textfusion_ros.imaging.degradations import (
     DEGRADATIONS,
     apply_degradation,
     ir_low_contrast,

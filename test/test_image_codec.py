@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from textfusion_ros.image_codec import (
+from textfusion_ros.imaging.image_codec import (
     AgcConfig,
     BadImageError,
     decode_image,

@@ -19,7 +19,7 @@ except ImportError as exc:  # the source folder alone imports as an empty namesp
         allow_module_level=True,
     )
 
-from textfusion_ros.ros.spun_node import SpunNode  # noqa: E402
+from textfusion_ros.ros.tools.spun_node import SpunNode  # noqa: E402
 
 TIMEOUT_S = 10.0
 # Per-process domain and names keep concurrent test runs on this host apart.

@@ -26,7 +26,7 @@ from launch.launch_description_sources import PythonLaunchDescriptionSource  # n
 from sensor_msgs.msg import Image  # noqa: E402
 
 from textfusion_interfaces.srv import SetPrompt  # noqa: E402
-from textfusion_ros.synth import SceneConfig, generate_frame  # noqa: E402
+from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
 
 NAMESPACE = "textfusion_launch_test"
 PROMPT = "highlight warm pedestrians"

@@ -1,6 +1,6 @@
 """The ROS-free parts of the live demo's analysis: frame indexing and the prompt-switch timing."""
 
-from textfusion_ros.live_report import (
+from textfusion_ros.demo.live_report import (
     NEW,
     OLD,
     DiagnosticsSample,

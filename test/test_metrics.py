@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from textfusion_ros.imageio import write_image
+from textfusion_ros.imaging.imageio import write_image
 from textfusion_ros.metrics import (
     METRIC_NAMES,
     average_gradient,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from textfusion_ros.benchmark import count_gmac
 from textfusion_ros.config import FusionConfig
+from textfusion_ros.demo.benchmark import count_gmac
 from textfusion_ros.model.composer import BandComposer
 from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet

@@ -32,11 +32,11 @@ from rclpy.qos import ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
+from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
 from textfusion_ros.paths import default_model_path  # noqa: E402
 from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
-from textfusion_ros.ros.node_process import FusionNodeProcess  # noqa: E402
-from textfusion_ros.ros.spun_node import SpunNode  # noqa: E402
-from textfusion_ros.synth import SceneConfig, generate_frame  # noqa: E402
+from textfusion_ros.ros.tools.node_process import FusionNodeProcess  # noqa: E402
+from textfusion_ros.ros.tools.spun_node import SpunNode  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS_FILE = REPO / "config" / "fusion.yaml"

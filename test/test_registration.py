@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from textfusion_ros.registration import HomographyError, align_ir_to_vis, parse_homography
+from textfusion_ros.imaging.registration import HomographyError, align_ir_to_vis, parse_homography
 
 IR = np.random.default_rng(0).random((48, 64)).astype(np.float32)
 

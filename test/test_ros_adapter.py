@@ -15,7 +15,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 
 from textfusion_ros.config import FusionConfig, NodeConfig  # noqa: E402
-from textfusion_ros.image_codec import BadImageError  # noqa: E402
+from textfusion_ros.imaging.image_codec import BadImageError  # noqa: E402
 from textfusion_ros.ros.messages import (  # noqa: E402
     array_to_image,
     diagnostic_array,

@@ -22,7 +22,7 @@ except ImportError as exc:
     pytest.skip(f"textfusion_interfaces not built ({exc}): "
                 "run textfusion_interfaces/install_into_venv.sh .venv", allow_module_level=True)
 
-from textfusion_ros.bags import bag_topics  # noqa: E402
+from textfusion_ros.bags.io import bag_topics  # noqa: E402
 from textfusion_ros.metrics import METRIC_NAMES  # noqa: E402
 from textfusion_ros.paths import default_model_path  # noqa: E402
 
@@ -33,7 +33,7 @@ DOMAIN_ID = 1 + os.getpid() % 9  # test_bags 10-99, test_node 100-129, test_ros_
 # test_interfaces 150-229; no two modules of one pytest process share a domain
 FRAMES, HEIGHT, WIDTH = 40, 128, 160
 WARM = "highlight warm pedestrians"
-CAPTION_H = 22  # textfusion_ros.demo.labelled's caption bar
+CAPTION_H = 22  # textfusion_ros.demo.offline.labelled's caption bar
 
 
 @pytest.fixture(scope="module")

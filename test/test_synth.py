@@ -3,9 +3,14 @@
 import numpy as np
 import pytest
 
-from textfusion_ros import synth
-from textfusion_ros.imageio import pair_by_stem, read_image
-from textfusion_ros.synth import SceneConfig, generate_frame, generate_sequence, write_sequence
+from textfusion_ros.imaging import scenes as synth
+from textfusion_ros.imaging.imageio import pair_by_stem, read_image
+from textfusion_ros.imaging.scenes import (
+    SceneConfig,
+    generate_frame,
+    generate_sequence,
+    write_sequence,
+)
 
 SMALL = SceneConfig(height=96, width=128)
 

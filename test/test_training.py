@@ -7,8 +7,8 @@ import torch
 import yaml
 from torch.utils.data import default_collate
 
+from textfusion_ros.imaging.scenes import SceneConfig, write_sequence
 from textfusion_ros.model.checkpoint import load_model_file
-from textfusion_ros.synth import SceneConfig, write_sequence
 from training.config import load_train_config
 from training.trainer import Trainer, lr_factor
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from .color import merge_luma, split_luma, to_uint8, to_unit_float
+from .imaging.color import merge_luma, split_luma, to_uint8, to_unit_float
 
 
 def _luminances(ir: np.ndarray, vis: np.ndarray

@@ -7,9 +7,9 @@ import threading
 import numpy as np
 
 from textfusion_ros.backends import FusionBackend, create_backend
-from textfusion_ros.color import merge_luma, split_luma, to_uint8, to_unit_float
 from textfusion_ros.config import FusionConfig
-from textfusion_ros.image_codec import AgcConfig, to_fusion_inputs
+from textfusion_ros.imaging.color import merge_luma, split_luma, to_uint8, to_unit_float
+from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file
 from textfusion_ros.paths import default_model_path
 from textfusion_ros.text.cache import PromptCache
@@ -66,7 +66,7 @@ class FusionPipeline:
         grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size."""
         if ir.shape[:2] != vis.shape[:2]:
             raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
-                             "align them first (textfusion_ros.registration)")
+                             "align them first (textfusion_ros.imaging.registration)")
         ir_unit, vis = to_fusion_inputs(ir, vis, self.agc)
         y, crcb = split_luma(to_unit_float(vis))
         return to_uint8(merge_luma(self.fuse_luma(ir_unit, y), crcb))

@@ -47,8 +47,8 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.json:
         save_report(report, args.json)
     if args.card:
-        from textfusion_ros.benchmark import benchmark_backend
         from textfusion_ros.config import FusionConfig
+        from textfusion_ros.demo.benchmark import benchmark_backend
         from training.model_card import write_model_card
 
         bench = benchmark_backend(FusionConfig(model=args.model), 512, 640, 20, flops=True)

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from textfusion_ros.color import split_luma
-from textfusion_ros.degradations import get_degradation
+from textfusion_ros.imaging.color import split_luma
+from textfusion_ros.imaging.degradations import get_degradation
 from training.datasets import PairDataset
 from training.prompts import PROMPT_CLASSES
 

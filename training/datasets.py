@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import Dataset
 
-from textfusion_ros.color import is_grey, to_unit_float
-from textfusion_ros.imageio import IMAGE_SUFFIXES, pair_by_stem, read_image
+from textfusion_ros.imaging.color import is_grey, to_unit_float
+from textfusion_ros.imaging.imageio import IMAGE_SUFFIXES, pair_by_stem, read_image
 
 LAYOUTS: tuple[tuple[str, str, str], ...] = (
     ("MSRS/RoadScene/TNO", "ir", "vi"),

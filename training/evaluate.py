@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from textfusion_ros.baselines import BASELINES
-from textfusion_ros.color import to_uint8, to_unit_float
 from textfusion_ros.config import FusionConfig
-from textfusion_ros.degradations import ir_noise, vis_low_light
-from textfusion_ros.imageio import read_image
+from textfusion_ros.imaging.color import to_uint8, to_unit_float
+from textfusion_ros.imaging.degradations import ir_noise, vis_low_light
+from textfusion_ros.imaging.imageio import read_image
 from textfusion_ros.metrics import compute_metrics, entropy, format_table, mean_metrics, to_grey8
 from textfusion_ros.pipeline import FusionPipeline
 from training.datasets import PairRecord

@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textfusion_ros.bag_eval import EvalOptions, evaluate_bag, format_summary
+    from textfusion_ros.bags.evaluate import EvalOptions, evaluate_bag, format_summary
     from textfusion_ros.config import FusionConfig
     from textfusion_ros.pipeline import FusionPipeline
 

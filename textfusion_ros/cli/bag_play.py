@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from textfusion_ros.ros.bag_play import PlayOptions, play
+        from textfusion_ros.ros.tools.bag_play import PlayOptions, play
     except ImportError as exc:
         raise RuntimeError(f"bag-play needs ROS 2 (rclpy and the message packages): {exc}") from exc
 

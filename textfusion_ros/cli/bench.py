@@ -22,8 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textfusion_ros.benchmark import benchmark_backend
     from textfusion_ros.config import FusionConfig
+    from textfusion_ros.demo.benchmark import benchmark_backend
 
     config = FusionConfig(model=args.model, device=args.device, backend=args.backend,
                           threads=args.threads)

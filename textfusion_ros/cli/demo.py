@@ -16,7 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textfusion_ros.demo import run_offline_demo
+    from textfusion_ros.demo.offline import run_offline_demo
 
     print(run_offline_demo(args.out, frames=args.frames, model=args.model))
     print(f"panel: {args.out}/panel.png")

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from textfusion_ros.config import FusionConfig
-    from textfusion_ros.imageio import pair_by_stem, read_image, write_image
+    from textfusion_ros.imaging.imageio import pair_by_stem, read_image, write_image
     from textfusion_ros.pipeline import FusionPipeline
 
     ir, vis, out = Path(args.ir), Path(args.vis), Path(args.out)

@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     try:
-        from textfusion_ros.ros.demo import DemoOptions, run_ros_demo
+        from textfusion_ros.ros.tools.demo import DemoOptions, run_ros_demo
     except ImportError as exc:
         raise RuntimeError(f"ros-demo needs ROS 2 (rclpy, the message packages and "
                            f"textfusion_interfaces): {exc}") from exc

@@ -20,7 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textfusion_ros.synth import SceneConfig, write_sequence
+    from textfusion_ros.imaging.scenes import SceneConfig, write_sequence
 
     config = SceneConfig(height=args.height, width=args.width, seed=args.seed,
                          ir_bits=args.ir_bits)

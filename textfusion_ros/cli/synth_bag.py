@@ -28,8 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textfusion_ros.bag_synth import BagTiming, write_synthetic_bag
-    from textfusion_ros.synth import SceneConfig
+    from textfusion_ros.bags.synth import BagTiming, write_synthetic_bag
+    from textfusion_ros.imaging.scenes import SceneConfig
 
     scene = SceneConfig(height=args.height, width=args.width, seed=args.seed,
                         ir_bits=args.ir_bits)

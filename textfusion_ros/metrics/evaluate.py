@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..imageio import pair_by_stem, read_image
+from ..imaging.imageio import pair_by_stem, read_image
 from .contrast import standard_deviation
 from .correlation import scd
 from .gradient import average_gradient, spatial_frequency

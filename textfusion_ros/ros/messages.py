@@ -11,7 +11,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
-from textfusion_ros.image_codec import decode_image, encode_image
+from textfusion_ros.imaging.image_codec import decode_image, encode_image
 
 
 def image_to_array(msg: Image) -> np.ndarray:

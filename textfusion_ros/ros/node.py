@@ -25,9 +25,9 @@ from std_msgs.msg import String
 
 from textfusion_interfaces.srv import SetPrompt
 from textfusion_ros.config import FusionConfig, NodeConfig
-from textfusion_ros.image_codec import AgcConfig, BadImageError
+from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
+from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
 from textfusion_ros.pipeline import FusionPipeline
-from textfusion_ros.registration import align_ir_to_vis, parse_homography
 from textfusion_ros.ros import qos
 from textfusion_ros.ros.executor import DrainingExecutor
 from textfusion_ros.ros.messages import (

@@ -18,9 +18,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from textfusion_ros.color import to_uint8, to_unit_float
-from textfusion_ros.degradations import get_degradation
-from textfusion_ros.imageio import write_image
+from textfusion_ros.imaging.color import to_uint8, to_unit_float
+from textfusion_ros.imaging.degradations import get_degradation
+from textfusion_ros.imaging.imageio import write_image
 
 IR16_LOW, IR16_HIGH = 20000, 30000
 PAVEMENT_TOP, ROAD_TOP, LANE_Y = 0.55, 0.63, 0.80  # fractions of the height

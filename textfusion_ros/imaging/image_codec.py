@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from textfusion_ros.color import to_unit_float
+from textfusion_ros.imaging.color import to_unit_float
 
 Buffer = bytes | bytearray | memoryview | array.array
 

@@ -13,9 +13,9 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
 from textfusion_interfaces.srv import SetPrompt
-from textfusion_ros.bags import ImageMessage
-from textfusion_ros.live_report import DiagnosticsSample, FusedFrame, PromptCall
-from textfusion_ros.ros.spun_node import SpunNode
+from textfusion_ros.bags.io import ImageMessage
+from textfusion_ros.demo.live_report import DiagnosticsSample, FusedFrame, PromptCall
+from textfusion_ros.ros.tools.spun_node import SpunNode
 
 IR_TOPIC, VIS_TOPIC, FUSED_TOPIC = "/ir/image", "/vis/image", "/fused/image"
 QUEUE_DEPTH = 10

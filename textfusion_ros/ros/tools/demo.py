@@ -4,7 +4,7 @@ A synthetic IR (mono16) + VIS (bgr8) recording is written as a bag while `fusion
 as a child process. Once the node is active, the bag is replayed at recorded speed as live
 cameras (stamps moved to now, see live_replay); half-way through, `set_prompt` switches the
 prompt. The fused images and the node's diagnostics are recorded, the node is stopped with
-SIGINT, and the run is summarised (textfusion_ros.live_report): summary.json, panel.png, the
+SIGINT, and the run is summarised (textfusion_ros.demo.live_report): summary.json, panel.png, the
 fused images as a bag, and the node's log, all in the output folder.
 """
 
@@ -22,11 +22,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from textfusion_ros.bag_synth import write_synthetic_bag
-from textfusion_ros.bags import BagWriter
+from textfusion_ros.bags.io import BagWriter
+from textfusion_ros.bags.synth import write_synthetic_bag
 from textfusion_ros.config import FusionConfig
-from textfusion_ros.imageio import write_image
-from textfusion_ros.live_report import (
+from textfusion_ros.demo.live_report import (
     DiagnosticsSample,
     LiveRun,
     PromptCall,
@@ -34,13 +33,14 @@ from textfusion_ros.live_report import (
     analyse_run,
     format_summary,
 )
+from textfusion_ros.imaging.imageio import write_image
+from textfusion_ros.imaging.registration import parse_homography
+from textfusion_ros.imaging.scenes import SceneConfig
 from textfusion_ros.paths import default_model_path, find_shipped
 from textfusion_ros.pipeline import FusionPipeline
-from textfusion_ros.registration import parse_homography
-from textfusion_ros.ros.demo_client import FUSED_TOPIC, IR_TOPIC, VIS_TOPIC, DemoClient
-from textfusion_ros.ros.live_replay import replay_live
-from textfusion_ros.ros.node_process import FusionNodeProcess
-from textfusion_ros.synth import SceneConfig
+from textfusion_ros.ros.tools.demo_client import FUSED_TOPIC, IR_TOPIC, VIS_TOPIC, DemoClient
+from textfusion_ros.ros.tools.live_replay import replay_live
+from textfusion_ros.ros.tools.node_process import FusionNodeProcess
 
 DEFAULT_SWITCH_PROMPT = "highlight warm pedestrians"
 DIAGNOSTICS_PERIOD_S = 0.5

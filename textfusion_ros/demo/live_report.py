@@ -1,9 +1,9 @@
 """What a live run of the fusion node produced, and its analysis (ROS-free).
 
-The ROS side (textfusion_ros.ros.demo) records the fused messages, the node's diagnostics and a
-prompt switch into a `LiveRun`; `analyse_run` turns it into a JSON-serialisable summary:
-output rate, latency, drops, from which frame the new prompt applied, the fusion metrics
-before and after the switch, and an image panel.
+The ROS side (textfusion_ros.ros.tools.demo) records the fused messages, the node's
+diagnostics and a prompt switch into a `LiveRun`; `analyse_run` turns it into a
+JSON-serialisable summary: output rate, latency, drops, from which frame the new prompt
+applied, the fusion metrics before and after the switch, and an image panel.
 
 Frame i of the replayed bag is the i-th message of each camera topic (a synthetic bag has one
 IR and one VIS message per frame); fused messages carry the VIS stamp of their pair.
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from textfusion_ros.bags import ImageMessage, read_messages
-from textfusion_ros.color import to_uint8
-from textfusion_ros.demo import side_by_side
-from textfusion_ros.image_codec import to_fusion_inputs
+from textfusion_ros.bags.io import ImageMessage, read_messages
+from textfusion_ros.demo.offline import side_by_side
+from textfusion_ros.imaging.color import to_uint8
+from textfusion_ros.imaging.image_codec import to_fusion_inputs
+from textfusion_ros.imaging.registration import align_ir_to_vis
 from textfusion_ros.metrics import compute_metrics, format_table, mean_metrics
 from textfusion_ros.pipeline import FusionPipeline
-from textfusion_ros.registration import align_ir_to_vis
 
 MAX_METRIC_FRAMES = 40  # evenly spaced over the received frames; ~0.2 s each at 640x512
 OLD, NEW = "old", "new"

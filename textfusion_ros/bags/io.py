@@ -18,7 +18,7 @@ from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 from rosbags.serde import SerdeError
 from rosbags.typesys import Stores, get_typestore
 
-from textfusion_ros.image_codec import BadImageError, decode_image, encode_image
+from textfusion_ros.imaging.image_codec import BadImageError, decode_image, encode_image
 
 IMAGE_MSGTYPE = "sensor_msgs/msg/Image"
 STORAGES = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}

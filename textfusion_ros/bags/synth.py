@@ -1,4 +1,5 @@
-"""A synthetic IR + VIS camera recording as a rosbag2 bag, from `textfusion_ros.synth` scenes.
+"""A synthetic IR + VIS camera recording as a rosbag2 bag, from
+`textfusion_ros.imaging.scenes` scenes.
 
 Both cameras run at `rate` Hz. Frame i is stamped near START_NS + i / rate: the VIS stamp
 with uniform jitter in ±jitter_ms, the IR stamp `ir_offset_ms` later with its own jitter, as
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from textfusion_ros.bags import BagWriter, ImageMessage
-from textfusion_ros.synth import SceneConfig, generate_frame
+from textfusion_ros.bags.io import BagWriter, ImageMessage
+from textfusion_ros.imaging.scenes import SceneConfig, generate_frame
 
 START_NS = 1_750_000_000 * 1_000_000_000  # a fixed start time, so bags are reproducible
 TRANSPORT_MS = (1.0, 4.0)

@@ -1,7 +1,7 @@
 """Node overhead per IR + VIS pair, the model excluded: decode both Image messages, AGC,
 encode the output, build its Image message and publish it.
 
-    python -m textfusion_ros.ros.bench_overhead [--width 640 --height 512] [--no-subscriber]
+    python -m textfusion_ros.ros.tools.bench_overhead [--width 640 --height 512] [--no-subscriber]
 
 Prints the median and p99 in ms, per stage and in total. With a subscriber (the default) each
 fused image is delivered to a reliable subscription spun in this process before the next pair
@@ -23,10 +23,10 @@ from rclpy.qos import ReliabilityPolicy
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
-from textfusion_ros.image_codec import AgcConfig, to_fusion_inputs
+from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs
+from textfusion_ros.imaging.scenes import SceneConfig, generate_frame
 from textfusion_ros.ros.messages import array_to_image, image_to_array
 from textfusion_ros.ros.qos import image_qos
-from textfusion_ros.synth import SceneConfig, generate_frame
 
 STAGES = ("decode", "agc", "encode+message", "publish")
 TOPIC = f"/textfusion_bench_{os.getpid()}/fused"

@@ -18,7 +18,7 @@ from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 
-from textfusion_ros.bags import bag_topics, read_messages
+from textfusion_ros.bags.io import bag_topics, read_messages
 
 ACK_TIMEOUT_S = 5.0
 _POLL_S = 0.05

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 
 from textfusion_ros.config import FusionConfig
-from textfusion_ros.imageio import write_image
+from textfusion_ros.imaging.imageio import write_image
+from textfusion_ros.imaging.scenes import SceneConfig, generate_sequence
 from textfusion_ros.metrics import compute_metrics, format_table, mean_metrics
 from textfusion_ros.pipeline import FusionPipeline
-from textfusion_ros.synth import SceneConfig, generate_sequence
 
 DEMO_PROMPTS = (
     "fuse the infrared and visible images",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rclpy.publisher import Publisher
 
-from textfusion_ros.bags import ImageMessage, read_messages
+from textfusion_ros.bags.io import ImageMessage, read_messages
 
 
 @dataclass

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from textfusion_ros.bags import IMAGE_MSGTYPE, BagWriter, ImageMessage, bag_topics, read_messages
-from textfusion_ros.color import to_uint8
-from textfusion_ros.image_codec import BadImageError, to_fusion_inputs
+from textfusion_ros.bags.io import IMAGE_MSGTYPE, BagWriter, ImageMessage, bag_topics, read_messages
+from textfusion_ros.imaging.color import to_uint8
+from textfusion_ros.imaging.image_codec import BadImageError, to_fusion_inputs
 from textfusion_ros.metrics import compute_metrics, format_table, mean_metrics
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.sync import ApproximateTimeSync

@@ -1,0 +1,1 @@
+"""Rosbag tools: reading and writing bags, synthetic bags, offline bag evaluation."""

@@ -1,0 +1,1 @@
+"""Demos and their reports: the offline demo, the live report, benchmarks."""

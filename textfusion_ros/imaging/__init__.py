@@ -1,0 +1,1 @@
+"""Image handling: colour, message codecs, file I/O, registration, degradations, scenes."""

@@ -1,0 +1,1 @@
+"""Tools around the node (not its runtime): demo, bag replay, benchmarks, test helpers."""
