@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from textfusion_ros.imaging.color import split_luma
-from training.conditioning import ConditionedPairs, PromptTable, enhance_contrast
+from textfusion_ros.imaging.night import NightConfig
+from training.conditioning import ConditionedPairs, NightTargets, PromptTable, night_targets
 from training.datasets import PairDataset, find_pairs
 from training.prompts import PROMPT_CLASSES
 
@@ -25,7 +26,11 @@ def pairs(tmp_path_factory):
     return PairDataset(find_pairs(root))
 
 
+DAY_ONLY = NightTargets(default_prob=0.0)
+
+
 def conditioned(pairs, only_class, **kwargs):
+    kwargs.setdefault("night_targets", DAY_ONLY)
     return ConditionedPairs(pairs, PromptTable(), {only_class: 1.0}, 0.0, seed=0, **kwargs)
 
 
@@ -47,14 +52,45 @@ def test_default_on_clean_inputs_is_not_as_given(pairs):
     assert torch.equal(item["ir_in"], item["ir"])
 
 
-@pytest.mark.parametrize("clip, tile", [(3.0, 16), (16.0, 32)])
-def test_low_light_degrades_input_and_enhances_target(pairs, clip, tile):
-    item = conditioned(pairs, "vis_low_light", low_light_clip=clip, low_light_tile=tile)[1]
+def test_low_light_sees_a_night_and_is_not_as_given(pairs):
+    no_lamps = NightConfig(lamps_mean=0.0, exposure=(0.02, 0.05))
+    item = conditioned(pairs, "vis_low_light", night=no_lamps)[1]
     clean_y = split_luma(pairs[1]["vis"])[0]
     assert item["as_given"].item() is False
     assert item["vis_in"].mean() < 0.6 * float(clean_y.mean())
-    np.testing.assert_allclose(item["vis_y"][0].numpy(), enhance_contrast(clean_y, clip, tile))
     assert item["prompt_id"].item() in PromptTable().class_ids["vis_low_light"]
+
+
+def test_default_sees_nights_with_their_share(pairs):
+    always = NightTargets(default_prob=1.0, ir_degradation_prob=0.0)
+    dataset = conditioned(pairs, "default", night_targets=always,
+                          night=NightConfig(lamps_mean=0.0, exposure=(0.01, 0.02)))
+    for i in range(len(dataset)):
+        item = dataset[i]
+        assert item["as_given"].item() is False
+        assert torch.equal(item["ir_in"], item["ir"])
+        assert item["vis_in"].mean() < 0.3
+
+
+def test_night_targets_trust_the_visible_only_where_it_is_lit():
+    rng = np.random.default_rng(0)
+    day = rng.random((16, 32, 3), dtype=np.float32)
+    night_clean = 0.2 * day
+    ir = rng.random((16, 32), dtype=np.float32)
+    snr = np.where(np.arange(32) < 16, 0.5, 64.0).astype(np.float32)[None].repeat(16, 0)
+    settings = NightTargets()
+    ir_target, default_y, _ = night_targets(day, ir, night_clean, snr, settings, restore=False)
+    np.testing.assert_array_equal(ir_target, ir)
+    np.testing.assert_allclose(default_y[:, :16], ir[:, :16], atol=1e-6)
+    np.testing.assert_allclose(default_y[:, 16:], split_luma(night_clean)[0][:, 16:], atol=1e-6)
+    lifted, restored_y, crcb = night_targets(day, ir, night_clean, snr, settings, restore=True)
+    lift = restored_y.mean() - default_y.mean()
+    assert lift > 0 and np.allclose(lifted, np.clip(ir + lift, 0, 1), atol=1e-5)
+    np.testing.assert_allclose(restored_y[:, 20:], split_luma(day)[0][:, 20:], atol=1e-6)
+    np.testing.assert_allclose(crcb, split_luma(day)[1])
+    very_dark = np.full_like(snr, 0.1)
+    _, restored_dark, _ = night_targets(day, ir, night_clean, very_dark, settings, restore=True)
+    np.testing.assert_allclose(restored_dark, ir, atol=1e-6)
 
 
 def test_prompt_ids_stay_in_their_class(pairs):

@@ -85,3 +85,15 @@ def test_per_sample_intensity_mix_by_class_and_as_given():
         < 1e-6
     default = loss.terms(fused, ir, vis, crcb)[:, intensity]
     assert default[0] > 0.05 and default[1].abs() < 1e-6
+
+
+def test_fast_ssim_matches_pytorch_msssim():
+    from pytorch_msssim import ssim as reference
+
+    from training.fast_ssim import ssim
+    g = torch.Generator().manual_seed(3)
+    a = torch.rand(3, 1, 40, 56, generator=g)
+    b = (a + 0.2 * torch.rand(3, 1, 40, 56, generator=g)).clamp(0, 1)
+    expected = reference(a, b, data_range=1.0, size_average=False)
+    assert torch.allclose(ssim(a, b), expected, atol=1e-6)
+    assert torch.allclose(ssim(a, a), torch.ones(3), atol=1e-6)

@@ -8,7 +8,13 @@ import numpy as np
 
 from textfusion_ros.backends import FusionBackend, create_backend
 from textfusion_ros.config import FusionConfig
-from textfusion_ros.imaging.color import merge_luma, split_luma, to_uint8, to_unit_float
+from textfusion_ros.imaging.color import (
+    clean_chroma,
+    merge_luma,
+    split_luma,
+    to_uint8,
+    to_unit_float,
+)
 from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file
 from textfusion_ros.paths import default_model_path
@@ -63,10 +69,13 @@ class FusionPipeline:
 
     def fuse(self, ir: np.ndarray, vis: np.ndarray) -> np.ndarray:
         """Infrared (8-bit, or 16-bit / float through gain control) + visible (uint8 BGR or
-        grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size."""
+        grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size.
+        The colour is the visible's, cleaned of sensor noise (`clean_chroma`)."""
         if ir.shape[:2] != vis.shape[:2]:
             raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
                              "align them first (textfusion_ros.imaging.registration)")
         ir_unit, vis = to_fusion_inputs(ir, vis, self.agc)
         y, crcb = split_luma(to_unit_float(vis))
+        if crcb is not None:
+            crcb = clean_chroma(crcb, y)
         return to_uint8(merge_luma(self.fuse_luma(ir_unit, y), crcb))

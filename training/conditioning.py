@@ -3,17 +3,30 @@
 For each sample a prompt class is drawn; if the class names a degradation the inputs are
 degraded while the clean sources stay as targets (Text-IF's degradation-aware training), and a
 training paraphrase of the class (or, for the default class, sometimes the pair's own
-descriptive text, FILM-style) becomes the prompt. The default class also sees degraded inputs,
-with the degraded sources as targets: without a degradation prompt the network fuses what it
-is given, and restoration is what the degradation prompts ask for; such samples are flagged
-`as_given`, and the loss gives them a mean (not max) intensity target so that max-selection
-cannot hide the degradation behind the other source. For the low-light class the visible
-target is the clean visible with local contrast equalisation (CLAHE, `low_light_clip` and
-`low_light_tile`): a user who says the camera is in low light wants the scene made visible,
-not merely its normal exposure back.
+descriptive text, FILM-style) becomes the prompt.
+
+Night (`textfusion_ros.imaging.night`): the low-light class, and a share of the default class's
+samples, see a synthesised night visible image. The loss's visible target is then built from
+the night synthesis's local signal-to-noise ratio (an illumination-aware target, after
+PIAFusion's idea):
+- default prompt: where the night visible is well lit (high SNR) the target is the noise-free
+  night visible; where it is dark or noisy the target is the infrared, so the fusion takes its
+  base intensity and structure from the infrared there instead of copying the darkness;
+- low-light prompt: the daytime visible brightness wherever the night image still holds a
+  signal at coarse scale, its details only where their SNR allows (so the network learns to
+  brighten and denoise, never to turn noise into texture), and the infrared where the visible
+  holds nothing; the infrared target is lifted by the scene's mean brightening, so warm
+  targets brighten with the scene and stay as conspicuous as under the default prompt.
+Night samples may also carry an infrared degradation, fused as given.
+
+The default class also sees the other degradations "as given": degraded inputs with degraded
+targets, so the network does not restore what no prompt asked for; such samples are flagged
+`as_given`, and the loss gives them their own intensity max/mean mix.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -22,17 +35,49 @@ from torch.utils.data import Dataset
 
 from textfusion_ros.imaging.color import split_luma
 from textfusion_ros.imaging.degradations import get_degradation
+from textfusion_ros.imaging.night import NightConfig, smoothstep, synthesize_night
 from training.datasets import PairDataset
 from training.prompts import PROMPT_CLASSES
 
-ENHANCED_CLASSES = ("vis_low_light",)
+NIGHT_CLASS = "vis_low_light"
+IR_DEGRADATIONS = ("ir_noise", "ir_low_contrast")
 
 
-def enhance_contrast(y: np.ndarray, clip_limit: float = 3.0, tile: int = 16) -> np.ndarray:
-    """CLAHE of a float [0, 1] luminance with square tiles of about `tile` pixels."""
-    grid = (max(1, y.shape[1] // tile), max(1, y.shape[0] // tile))
-    clahe = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=grid)
-    return clahe.apply(np.clip(np.rint(y * 255), 0, 255).astype(np.uint8)).astype(np.float32) / 255
+@dataclass(frozen=True)
+class NightTargets:
+    """How night samples are drawn and which SNR makes the visible trustworthy.
+
+    SNR thresholds are on log2 of the local luminance SNR (`NightSample.snr`): below `snr_low`
+    the visible counts as dark (weight 0), above `snr_high` as well lit (weight 1). The
+    low-light target keeps the daytime brightness down to `base_snr_low` (coarse structure
+    survives more noise than detail), and its details with the same weight as the default's.
+    """
+
+    default_prob: float = 0.4
+    ir_degradation_prob: float = 0.25
+    snr_low: float = 1.5
+    snr_high: float = 4.0
+    base_snr_low: float = -1.5
+    base_sigma: float = 4.0
+
+
+def night_targets(day_vis: np.ndarray, ir: np.ndarray, night_clean: np.ndarray,
+                  snr: np.ndarray, targets: NightTargets, restore: bool
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Infrared target, visible luminance target and its CrCb for a night sample (see the
+    module docstring)."""
+    log_snr = np.log2(np.maximum(snr, 1e-6))
+    lit = smoothstep(log_snr, targets.snr_low, targets.snr_high)
+    night_y, night_crcb = split_luma(night_clean)
+    as_seen = lit * night_y + (1.0 - lit) * ir
+    if not restore:
+        return ir, as_seen, night_crcb
+    y, crcb = split_luma(day_vis)
+    base = cv2.GaussianBlur(y, (0, 0), targets.base_sigma)
+    seen = smoothstep(log_snr, targets.base_snr_low, targets.snr_low)
+    restored = seen * (base + lit * (y - base)) + (1.0 - seen) * ir
+    lift = max(0.0, float(restored.mean() - as_seen.mean()))
+    return np.clip(ir + lift, 0.0, 1.0), restored, crcb
 
 
 class PromptTable:
@@ -55,7 +100,8 @@ class ConditionedPairs(Dataset):
 
     def __init__(self, pairs: PairDataset, prompts: PromptTable, class_probs: dict[str, float],
                  text_prob: float, seed: int, default_degraded_prob: float = 0.0,
-                 low_light_clip: float = 3.0, low_light_tile: int = 16) -> None:
+                 night: NightConfig | None = None,
+                 night_targets: NightTargets | None = None) -> None:
         self.pairs = pairs
         self.prompts = prompts
         self.class_names = list(PROMPT_CLASSES)
@@ -65,10 +111,10 @@ class ConditionedPairs(Dataset):
         self.probs = probs / probs.sum()
         self.text_prob = text_prob
         self.default_degraded_prob = default_degraded_prob
-        self.low_light_clip = low_light_clip
-        self.low_light_tile = low_light_tile
+        self.night = night or NightConfig()
+        self.night_targets = night_targets or NightTargets()
         self.degradations = sorted({c.degradation for c in PROMPT_CLASSES.values()
-                                    if c.degradation})
+                                    if c.degradation and c.degradation != NIGHT_CLASS})
         self.seed = seed
 
     def __len__(self) -> int:
@@ -84,23 +130,31 @@ class ConditionedPairs(Dataset):
         name = self.class_names[class_index]
         ir, vis = item["ir"], item["vis"]
         ir_in, vis_in = ir, vis
-        degradation = PROMPT_CLASSES[name].degradation
+        vis_y, vis_crcb = split_luma(vis)
         as_given = False
-        if degradation:
-            ir_in, vis_in = get_degradation(degradation).sample(ir, vis, rng)
+        night = name == NIGHT_CLASS or (
+            name == "default" and rng.random() < self.night_targets.default_prob)
+        if night:
+            if rng.random() < self.night_targets.ir_degradation_prob:
+                chosen = IR_DEGRADATIONS[int(rng.integers(len(IR_DEGRADATIONS)))]
+                ir = ir_in = get_degradation(chosen).sample(ir, vis, rng)[0]
+            sample = synthesize_night(vis, rng, self.night)
+            vis_in = sample.noisy
+            ir, vis_y, vis_crcb = night_targets(vis, ir, sample.clean, sample.snr,
+                                                self.night_targets, restore=name == NIGHT_CLASS)
+        elif PROMPT_CLASSES[name].degradation:
+            ir_in, vis_in = get_degradation(PROMPT_CLASSES[name].degradation).sample(ir, vis, rng)
         elif name == "default" and rng.random() < self.default_degraded_prob:
             chosen = self.degradations[int(rng.integers(len(self.degradations)))]
             ir, vis = ir_in, vis_in = get_degradation(chosen).sample(ir, vis, rng)
+            vis_y, vis_crcb = split_luma(vis)
             as_given = True
         text = item["text"]
         if name == "default" and text and rng.random() < self.text_prob:
             prompt_id = self.prompts.extra_ids[text]
         else:
             prompt_id = int(rng.choice(self.prompts.class_ids[name]))
-        vis_y, vis_crcb = split_luma(vis)
         vis_in_y, _ = split_luma(vis_in)
-        if name in ENHANCED_CLASSES:
-            vis_y = enhance_contrast(vis_y, self.low_light_clip, self.low_light_tile)
 
         def chw(a: np.ndarray) -> torch.Tensor:
             a = np.ascontiguousarray(a, dtype=np.float32)

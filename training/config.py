@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from textfusion_ros.imaging.night import NightConfig
+from training.conditioning import NightTargets
 from training.losses import LossWeights
 from training.prompts import PROMPT_CLASSES
 
@@ -39,8 +41,6 @@ class TrainLoopConfig:
     text_prob: float = 0.3
     text_noise: float = 0.01
     default_degraded_prob: float = 0.5
-    low_light_clip: float = 3.0
-    low_light_tile: int = 16
     class_probs: dict[str, float] = field(default_factory=lambda: {
         "default": 0.25, "highlight_thermal": 0.125, "preserve_visible": 0.125,
         "vis_low_light": 0.125, "vis_overexposure": 0.125, "ir_noise": 0.125,
@@ -74,6 +74,8 @@ class TrainConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     model: dict = field(default_factory=dict)
     text: TextConfig = field(default_factory=TextConfig)
+    night: NightConfig = field(default_factory=NightConfig)
+    night_targets: NightTargets = field(default_factory=NightTargets)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,4 +119,6 @@ def load_train_config(path: str | Path) -> TrainConfig:
         loss=loss,
         model=dict(raw.get("model") or {}),
         text=_build(TextConfig, raw.get("text"), "text"),
+        night=NightConfig.from_dict(raw.get("night")),
+        night_targets=_build(NightTargets, raw.get("night_targets"), "night_targets"),
     )

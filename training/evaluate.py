@@ -5,9 +5,11 @@ Text control, measured on the validation pairs:
   "highlight thermal targets" prompts minus under "preserve visible texture" prompts;
 - IR noise: Gaussian noise σ = 20/255 on the infrared; PSNR against the fusion of the clean
   inputs (default prompt), IR-noise prompt minus default prompt;
-- low light: visible ×0.3 with gamma 1.8; EN under the low-light prompt minus default prompt.
+- low light: the pairs through the night synthesis (`training.night_validation`); PSNR against
+  the fusion of the clean inputs, low-light prompt minus default prompt.
 Each is reported for the canonical prompt (first training paraphrase) and for every held-out
-validation paraphrase.
+validation paraphrase. The night report (`night`) holds the night metric table and every
+low-light figure.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import numpy as np
 from textfusion_ros.baselines import BASELINES
 from textfusion_ros.config import FusionConfig
 from textfusion_ros.imaging.color import to_uint8, to_unit_float
-from textfusion_ros.imaging.degradations import ir_noise, vis_low_light
+from textfusion_ros.imaging.degradations import ir_noise
 from textfusion_ros.imaging.imageio import read_image
-from textfusion_ros.metrics import compute_metrics, entropy, format_table, mean_metrics, to_grey8
+from textfusion_ros.metrics import compute_metrics, format_table, mean_metrics, to_grey8
 from textfusion_ros.pipeline import FusionPipeline
 from training.datasets import PairRecord
+from training.night_validation import night_report
 from training.prompts import PROMPT_CLASSES
 
 Pair = tuple[str, np.ndarray, np.ndarray]
@@ -86,26 +89,19 @@ def ir_noise_gain(pipeline: FusionPipeline, pairs: list[Pair], seed: int = 0) ->
     return {k: mean_psnr(p) - base for k, p in prompt_variants("ir_noise").items()}
 
 
-def low_light_gain(pipeline: FusionPipeline, pairs: list[Pair]) -> dict[str, float]:
-    dark = [(s, ir, to_uint8(vis_low_light(to_unit_float(vis), 0.3, 1.8))) for s, ir, vis in pairs]
-
-    def mean_en(prompt: str) -> float:
-        return float(np.mean([entropy(f) for f in fuse_all(pipeline, dark, prompt)]))
-    base = mean_en(pipeline.model.default_prompt)
-    return {k: mean_en(p) - base for k, p in prompt_variants("vis_low_light").items()}
-
-
 def evaluate_model(model: str | Path, records: list[PairRecord]) -> dict:
     """All validation figures of a model file on the given pairs."""
     pipeline = FusionPipeline(FusionConfig(model=str(model)))
     pairs = load_pairs(records)
+    night = night_report(pipeline, pairs, prompt_variants("vis_low_light"))
     return {
         "pairs": len(pairs),
         "metrics": metric_table(pipeline, pairs),
+        "night": night,
         "text_control": {
             "thermal_corr_difference": thermal_emphasis(pipeline, pairs),
             "ir_noise_psnr_gain_db": ir_noise_gain(pipeline, pairs),
-            "low_light_en_gain": low_light_gain(pipeline, pairs),
+            "night_psnr_gain_db": {k: v["psnr_gain_db"] for k, v in night["low_light"].items()},
         },
     }
 

@@ -2,15 +2,14 @@
 
 Terms (each a per-sample mean): intensity L1 towards a mix of the sources' maximum and mean;
 Sobel-gradient-max L1 against a boosted target; an explicit detail term (L1 of the fused
-image's wide, mid and fine bands against the boosted activity-based selection of the sources'
-bands, as a Laplacian pyramid would fuse them); a source-correlation term (each source should
-explain what the other lacks: corr(F − V, I) and corr(F − I, V) high); SSIM against the
+image's Laplacian-pyramid bands against the boosted activity-based selection of the sources'
+bands, as a Laplacian pyramid fusion would choose them); a source-correlation term (each source
+should explain what the other lacks: corr(F − V, I) and corr(F − I, V) high); SSIM against the
 visible plus δ_ir(t)·SSIM against the infrared; CbCr colour consistency of the recombined
 colour image; optional L1 anchors towards one source. Targets are the clean sources, also when
-inputs were degraded (see `training.conditioning` for the two exceptions). Samples fused "as
-given" (degraded inputs under the default prompt) use their own intensity max/mean mix, and
-a class may set its own mix (the low-light class: a mean target, so the restored image is not
-pushed into saturation by the brighter source).
+inputs were degraded, except where `training.conditioning` builds them otherwise (degradations
+fused as given; night samples, whose visible target is illumination-aware). Samples fused "as
+given" use their own intensity max/mean mix, and a class may set its own mix.
 """
 
 from __future__ import annotations
@@ -19,11 +18,11 @@ from dataclasses import astuple, dataclass, fields
 
 import kornia
 import torch
-from pytorch_msssim import ssim
 from torch import nn
 
-from textfusion_ros.model.composer import BandComposer
+from textfusion_ros.model.composer import PyramidComposer
 from textfusion_ros.model.config import ModelConfig
+from training.fast_ssim import ssim
 
 
 @dataclass(frozen=True)
@@ -75,14 +74,14 @@ class FusionLoss(nn.Module):
 
     def __init__(self, class_weights: list[LossWeights], gradient_boost: float = 1.1,
                  detail_boost: float = 1.2, intensity_max_mix: float = 0.5,
-                 bands: BandComposer | None = None, as_given_max_mix: float = 0.5,
+                 bands: PyramidComposer | None = None, as_given_max_mix: float = 0.5,
                  class_max_mix: list[float | None] | None = None) -> None:
         super().__init__()
         self.gradient_boost = gradient_boost
         self.detail_boost = detail_boost
         self.intensity_max_mix = intensity_max_mix
         self.as_given_max_mix = as_given_max_mix
-        self.bands = bands or BandComposer(ModelConfig())
+        self.bands = bands or PyramidComposer(ModelConfig())
         self.register_buffer("table", torch.tensor([astuple(w) for w in class_weights]))
         mixes = class_max_mix or [None] * len(class_weights)
         self.register_buffer("mix_table", torch.tensor(
@@ -104,12 +103,12 @@ class FusionLoss(nn.Module):
 
         m = self.intensity_max_mix if max_mix is None else max_mix.view(-1, 1, 1, 1)
         grad_target = self.gradient_boost * torch.maximum(sobel_abs(ir), sobel_abs(vis_y))
-        selected = self.bands.selected_details(self.bands.bands(ir), self.bands.bands(vis_y))
+        selected = self.bands.selected_details(self.bands.pyramid(torch.cat([ir, vis_y], 1)))
         detail = sum(mean((f - self.detail_boost * s).abs())
-                     for f, s in zip(self.bands.bands(fused)[1:], selected, strict=True))
+                     for f, s in zip(self.bands.pyramid(fused).bands, selected, strict=True))
         intensity_target = m * torch.maximum(ir, vis_y) + (1.0 - m) * 0.5 * (ir + vis_y)
-        ssim_vis = ssim(fused, vis_y, data_range=1.0, size_average=False)
-        ssim_ir = ssim(fused, ir, data_range=1.0, size_average=False)
+        ssim_vis = ssim(fused, vis_y)
+        ssim_ir = ssim(fused, ir)
         return torch.stack([
             mean((fused - intensity_target).abs()),
             mean((sobel_abs(fused) - grad_target).abs()),

@@ -20,7 +20,7 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file, save_model_file
-from textfusion_ros.model.composer import BandComposer
+from textfusion_ros.model.composer import PyramidComposer
 from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
@@ -108,7 +108,7 @@ class Trainer:
         pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed)
         self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
                                         loop.seed, loop.default_degraded_prob,
-                                        loop.low_light_clip, loop.low_light_tile)
+                                        config.night, config.night_targets)
         sampler = (DistributedSampler(self.dataset, seed=loop.seed) if self.distributed else
                    RandomSampler(self.dataset, generator=torch.Generator().manual_seed(loop.seed)))
         self.loader = DataLoader(self.dataset, batch_size=loop.batch_size, sampler=sampler,
@@ -120,7 +120,7 @@ class Trainer:
         self.loss = FusionLoss([config.loss.classes[n] for n in PROMPT_CLASSES],
                                config.loss.gradient_boost, config.loss.detail_boost,
                                config.loss.intensity_max_mix,
-                               BandComposer(self.model_config),
+                               PyramidComposer(self.model_config),
                                config.loss.as_given_max_mix,
                                [config.loss.class_max_mix.get(n) for n in PROMPT_CLASSES]
                                ).to(self.device)

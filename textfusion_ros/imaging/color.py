@@ -43,3 +43,21 @@ def to_unit_float(image: np.ndarray) -> np.ndarray:
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """Float image in [0, 1] → uint8, rounded."""
     return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+
+
+def clean_chroma(crcb: np.ndarray, vis_y: np.ndarray, dark: float = 0.03,
+                 lit: float = 0.12) -> np.ndarray:
+    """Visible CrCb with its sensor noise kept out of the fused colour.
+
+    The chroma is smoothed at half resolution (as 4:2:0 video carries it, so daylight colour
+    looks the same) and faded towards grey where the visible luminance, smoothed alike, is
+    below `lit`, reaching grey at `dark`: there the camera's colour is mostly noise, and the
+    fused luminance comes from the infrared anyway.
+    """
+    h, w = vis_y.shape
+    half = (max(1, w // 2), max(1, h // 2))
+    c = cv2.GaussianBlur(cv2.resize(crcb, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+    y = cv2.GaussianBlur(cv2.resize(vis_y, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+    saturation = np.clip((y - dark) / (lit - dark), 0.0, 1.0)[..., None]
+    c = 0.5 + (c - 0.5) * saturation
+    return cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -7,7 +7,7 @@ from .gradient import average_gradient, spatial_frequency
 from .grey import to_grey8
 from .information import entropy, mutual_information
 from .qabf import qabf
-from .structural import ssim_sum
+from .structural import ssim_pair, ssim_sum
 from .table import format_table
 from .vif import vif
 
@@ -23,6 +23,7 @@ __all__ = [
     "qabf",
     "scd",
     "spatial_frequency",
+    "ssim_pair",
     "ssim_sum",
     "standard_deviation",
     "to_grey8",

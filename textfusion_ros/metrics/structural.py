@@ -23,16 +23,16 @@ def _tensor(image: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(grey_float(image))[None, None]
 
 
-def ssim_sum(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
-    """SSIM(ir, F) + SSIM(vis, F) with pytorch_msssim.ssim on float64 tensors.
+def ssim_pair(a: np.ndarray, b: np.ndarray) -> float:
+    """SSIM(a, b) of two images in 8-bit grey, with pytorch_msssim.ssim on float64 tensors.
 
     data_range = 255, 11×11 Gaussian window with σ = 1.5 (built in float64), K1 = 0.01,
     K2 = 0.03, mean over the valid (unpadded) region as in Wang et al. 2004.
     """
-    fused_t, window = _tensor(fused), _gaussian_window()
-    total = 0.0
-    for source in (ir, vis):
-        value = ssim(_tensor(source), fused_t, data_range=255.0, size_average=True,
-                     win=window, K=(0.01, 0.03))
-        total += float(value)
-    return total
+    return float(ssim(_tensor(a), _tensor(b), data_range=255.0, size_average=True,
+                      win=_gaussian_window(), K=(0.01, 0.03)))
+
+
+def ssim_sum(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+    """SSIM(ir, F) + SSIM(vis, F) (see `ssim_pair`)."""
+    return ssim_pair(ir, fused) + ssim_pair(vis, fused)

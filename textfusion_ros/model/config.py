@@ -9,25 +9,22 @@ from dataclasses import asdict, dataclass, fields
 class ModelConfig:
     """Widths and sizes of TextFusionNet.
 
-    The network predicts per-pixel coefficient maps at 1/`coef_stride` resolution and applies
-    them at full resolution to band-pass components of the sources (see `composer.py`).
+    The network predicts per-pixel coefficient maps at the base resolution of a Laplacian
+    pyramid of `pyramid_levels` detail bands (1/2^levels) and applies them to the bands of
+    both sources (see `composer.py`). The encoders start at that resolution.
     """
 
     text_dim: int = 384
-    widths: tuple[int, int, int, int] = (16, 32, 48, 64)
+    widths: tuple[int, int, int, int] = (24, 32, 48, 64)
     decoder_widths: tuple[int, int, int] = (48, 32, 24)
     heads: int = 4
     film_hidden: int = 128
-    coef_stride: int = 4
-    fine_sigma: float = 1.0
-    mid_sigma: float = 3.0
-    coarse_sigma: float = 8.0
-    activity_sigma: float = 3.0
+    pyramid_levels: int = 3
 
     @property
     def size_multiple(self) -> int:
         """Input height and width must be multiples of this (the padding wrapper ensures it)."""
-        return self.coef_stride * 2 ** (len(self.widths) - 1)
+        return 2 ** (self.pyramid_levels + len(self.widths) - 1)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -7,12 +7,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from textfusion_ros.model.blocks import ConvBlock, CrossAttention, FeedForward, film
-from textfusion_ros.model.composer import COEFFICIENTS, BandComposer
+from textfusion_ros.model.composer import COEFFICIENTS, PyramidComposer
 from textfusion_ros.model.config import ModelConfig
 
 
 class Encoder(nn.Module):
-    """Per-modality pyramid encoder at 1/stride … 1/(stride·8) resolution."""
+    """Per-modality encoder from the pyramid's base resolution down by 2 per stage."""
 
     def __init__(self, in_ch: int, widths: tuple[int, ...]) -> None:
         super().__init__()
@@ -35,9 +35,10 @@ class TextFusionNet(nn.Module):
     Text guides the network in two ways: the pooled sentence embedding drives an MLP whose
     (γ, β) modulate every decoder stage as (1+γ)·F + β, and the token embeddings are attended
     to by the image tokens at the lowest resolution. At that resolution the two modalities
-    also exchange queries in cross-attention. The decoder predicts coefficient maps applied at
-    full resolution by `BandComposer`. Inputs must have H, W divisible by
-    `config.size_multiple`.
+    also exchange queries in cross-attention. The network itself runs at the base resolution of
+    a Laplacian pyramid (1/8) on a summary of each source; its decoder predicts coefficient
+    maps that `PyramidComposer` applies to the pyramids of both sources. Inputs must have H, W
+    divisible by `config.size_multiple`.
     """
 
     def __init__(self, config: ModelConfig | None = None) -> None:
@@ -45,9 +46,10 @@ class TextFusionNet(nn.Module):
         self.config = config or ModelConfig()
         cfg = self.config
         w = cfg.widths
-        self.composer = BandComposer(cfg)
-        self.ir_encoder = Encoder(4, w)
-        self.vis_encoder = Encoder(4, w)
+        self.composer = PyramidComposer(cfg)
+        summary_channels = 1 + cfg.pyramid_levels
+        self.ir_encoder = Encoder(summary_channels, w)
+        self.vis_encoder = Encoder(summary_channels, w)
         bottleneck = w[-1]
         self.ir_from_vis = CrossAttention(bottleneck, cfg.heads)
         self.vis_from_ir = CrossAttention(bottleneck, cfg.heads)
@@ -79,10 +81,10 @@ class TextFusionNet(nn.Module):
     def forward(self, ir: torch.Tensor, vis: torch.Tensor, text_pooled: torch.Tensor,
                 text_tokens: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
         """ir, vis: B×1×H×W in [0, 1]; text_pooled B×D; text_tokens B×T×D; text_mask B×T."""
-        ir_bands = self.composer.bands(ir)
-        vis_bands = self.composer.bands(vis)
-        ir_feats = self.ir_encoder(self.composer.summary(ir, ir_bands))
-        vis_feats = self.vis_encoder(self.composer.summary(vis, vis_bands))
+        pyr = self.composer.pyramid(torch.cat([ir, vis], dim=1))
+        ir_summary, vis_summary = self.composer.summary(pyr).chunk(2, dim=1)
+        ir_feats = self.ir_encoder(ir_summary)
+        vis_feats = self.vis_encoder(vis_summary)
         modulation = self._film_params(text_pooled)
 
         ir_low, vis_low = ir_feats[-1], vis_feats[-1]
@@ -102,4 +104,4 @@ class TextFusionNet(nn.Module):
             x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
             x = block(torch.cat([x, ir_feats[skip], vis_feats[skip]], dim=1))
             x = film(x, *modulation[i + 1])
-        return self.composer.compose(self.head(x), ir_bands, vis_bands)
+        return self.composer.compose(self.head(x), pyr)
