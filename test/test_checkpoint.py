@@ -69,7 +69,8 @@ def test_same_size_byte_flip_is_refused_naming_the_file(random_model_path, tmp_p
     size = path.stat().st_size
     flip_last_byte(path)
     assert path.stat().st_size == size
-    with pytest.raises(ModelFileError, match=rf"{re.escape(str(path))}: content hash \w+ does not match"):
+    with pytest.raises(ModelFileError,
+                       match=rf"{re.escape(str(path))}: content hash \w+ does not match"):
         load_model_file(path)
 
 
@@ -92,8 +93,8 @@ def test_format_mismatch_names_the_config(random_model_path, tmp_path):
     path = copy_model(random_model_path, tmp_path)
     edit_config(path, lambda meta: meta.update(format="textfusion_ros/fusion-model/0"))
     with pytest.raises(ModelFileError,
-                       match=rf"{re.escape(str(config_path(path)))}: invalid model config: format is "
-                             r"'textfusion_ros/fusion-model/0'"):
+                       match=rf"{re.escape(str(config_path(path)))}: invalid model config: "
+                             r"format is 'textfusion_ros/fusion-model/0'"):
         load_model_file(path)
 
 
