@@ -84,6 +84,15 @@ def test_file_without_hash_loads_with_a_warning(random_model_path, tmp_path, cap
     assert f"{path}: no sha256" in caplog.text
 
 
+def test_truncated_file_without_hash_is_still_refused(random_model_path, tmp_path):
+    path = copy_model(random_model_path, tmp_path)
+    edit_config(path, lambda meta: meta.pop("sha256"))
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ModelFileError,
+                       match=rf"{re.escape(str(path))}: corrupt or unreadable safetensors"):
+        load_model_file(path)
+
+
 def test_saved_hash_is_the_sha256_of_the_weights_file(random_model_path):
     meta = json.loads(config_path(random_model_path).read_text())
     assert meta["sha256"] == hashlib.sha256(random_model_path.read_bytes()).hexdigest()
