@@ -1,8 +1,12 @@
-"""Shared fixtures: the text encoder (loaded once), a small random model file, the shipped model."""
+"""Shared fixtures: the text encoder (loaded once), a small random model file, the shipped
+model, a leased ROS domain per test module; under CI=true a broken ROS stack fails the run."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from textfusion_ros.model.checkpoint import FusionModelFile, save_model_file
 from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.paths import default_model_path
+from textfusion_ros.ros.tools.domains import lease_domain
 
 BANK = {
     "fuse the infrared and visible images": "default",
@@ -46,3 +51,43 @@ def random_model_path(tmp_path_factory, minilm) -> Path:
 def shipped_model_path() -> Path:
     """The shipped model (or TEXTFUSION_TEST_MODEL)."""
     return Path(os.environ.get("TEXTFUSION_TEST_MODEL") or default_model_path())
+
+
+ROS_MODULES = ("rclpy", "sensor_msgs.msg", "diagnostic_msgs.msg", "lifecycle_msgs.srv",
+               "textfusion_interfaces.srv", "textfusion_interfaces.msg")
+
+
+def ros_stack_problems() -> list[str]:
+    """Why the ROS tests would skip here: modules that do not import, a missing fusion_node."""
+    problems = []
+    for name in ROS_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            problems.append(f"import {name}: {exc}")
+            continue
+        if name == "textfusion_interfaces.srv" and not hasattr(module, "SetPrompt"):
+            problems.append("textfusion_interfaces.srv has no SetPrompt (source folder only: "
+                            "run textfusion_interfaces/install_into_venv.sh .venv)")
+    if not Path(sys.executable).with_name("fusion_node").exists():
+        problems.append(f"{Path(sys.executable).with_name('fusion_node')} missing")
+    return problems
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI (CI=true) the ROS tests must run, not skip: a broken ROS stack fails the run."""
+    if os.environ.get("CI") == "true":
+        problems = ros_stack_problems()
+        if problems:
+            pytest.exit("CI=true and the ROS stack is broken, so the ROS tests would skip:\n  "
+                        + "\n  ".join(problems), returncode=pytest.ExitCode.INTERNAL_ERROR)
+
+
+@pytest.fixture(scope="module")
+def ros_domain() -> Iterator[int]:
+    """A ROS domain leased for this test module alone (textfusion_ros/ros/tools/domains.py),
+    set as ROS_DOMAIN_ID, with localhost discovery, in os.environ while the module runs."""
+    with lease_domain() as lease, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROS_DOMAIN_ID", str(lease.domain_id))
+        patch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+        yield lease.domain_id

@@ -120,15 +120,14 @@ def test_bag_eval_fuses_writes_reports_and_counts_bad(tmp_path, model_args, caps
     assert fused[0][1].decode().shape == (128, 160, 3)
 
 
-def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
+def test_bag_play_publishes_intact_frames(tmp_path, request):
     pytest.importorskip("rclpy", reason="bag-play needs rclpy (ROS 2)")
+    request.getfixturevalue("ros_domain")  # leased only when rclpy is there
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
 
     from textfusion_ros.ros.tools.spun_node import SpunNode
 
-    monkeypatch.setenv("ROS_DOMAIN_ID", str(10 + os.getpid() % 90))
-    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     topics = (f"/bagtest{os.getpid()}/ir/image", f"/bagtest{os.getpid()}/vis/image")
     bag = tmp_path / "bag"
     frames = 15

@@ -1,7 +1,6 @@
 """DrainingExecutor on guard conditions (no graph needed): each callback starts once, no busy
 loop while every thread is busy, callbacks run side by side, drain, exceptions."""
 
-import os
 import threading
 import time
 
@@ -15,14 +14,13 @@ from rclpy.signals import SignalHandlerOptions  # noqa: E402
 
 from textfusion_ros.ros.executor import DrainingExecutor  # noqa: E402
 
-DOMAIN_ID = 230 + os.getpid() % 3  # see test_ros_demo for the other modules' domains
 WAIT_S = 5.0
 
 
 @pytest.fixture
-def node():
+def node(ros_domain):
     context = rclpy.Context()
-    rclpy.init(context=context, domain_id=DOMAIN_ID,
+    rclpy.init(context=context, domain_id=ros_domain,
                signal_handler_options=SignalHandlerOptions.NO)
     node = rclpy.create_node("executor_test", context=context)
     yield node

@@ -22,16 +22,13 @@ except ImportError as exc:  # the source folder alone imports as an empty namesp
 from textfusion_ros.ros.tools.spun_node import SpunNode  # noqa: E402
 
 TIMEOUT_S = 10.0
-# Per-process domain and names keep concurrent test runs on this host apart.
-DOMAIN_ID = 150 + os.getpid() % 80
+# A leased domain (ros_domain) keeps concurrent runs apart; per-process names too.
 PREFIX = f"/tfi_test_{os.getpid()}"
 
 
 @pytest.fixture
-def nodes(monkeypatch):
+def nodes(ros_domain):
     """A server and a client node, each in a private context spun by a background thread."""
-    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
-    monkeypatch.setenv("ROS_DOMAIN_ID", str(DOMAIN_ID))
     with (SpunNode("tfi_test_server", join_timeout_s=TIMEOUT_S) as server,
           SpunNode("tfi_test_client", join_timeout_s=TIMEOUT_S) as client):
         yield server.node, client.node

@@ -27,12 +27,15 @@ from sensor_msgs.msg import Image  # noqa: E402
 
 from textfusion_interfaces.srv import SetPrompt  # noqa: E402
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
+from textfusion_ros.ros.tools.domains import lease_domain  # noqa: E402
 
 NAMESPACE = "textfusion_launch_test"
 PROMPT = "highlight warm pedestrians"
 TIMEOUT_S = 60.0
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"  # inherited by the launched node
-os.environ.setdefault("ROS_DOMAIN_ID", str(40 + os.getpid() % 60))
+if "ROS_DOMAIN_ID" not in os.environ:  # launch_testing imports this module in its own run
+    _DOMAIN = lease_domain()  # held until this process exits
+    os.environ["ROS_DOMAIN_ID"] = str(_DOMAIN.domain_id)
 
 
 @pytest.mark.launch_test

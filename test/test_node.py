@@ -1,5 +1,6 @@
 """Integration tests of the fusion node: `fusion_node` runs as a subprocess (once for the
-module) and this process drives it over ROS (publishers, services, parameters, lifecycle).
+module, in a leased ROS domain) and this process drives it over ROS (publishers, services,
+parameters, lifecycle). Tests that end or break a node start their own in a domain of their own.
 
 The node loads its default model (the shipped one) unless TEXTFUSION_TEST_MODEL names another
 .safetensors file; without either, conftest's random model stands in.
@@ -10,6 +11,7 @@ import os
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,7 @@ from std_msgs.msg import String  # noqa: E402
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
 from textfusion_ros.paths import default_model_path  # noqa: E402
 from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
+from textfusion_ros.ros.tools.domains import lease_domain  # noqa: E402
 from textfusion_ros.ros.tools.node_process import FusionNodeProcess  # noqa: E402
 from textfusion_ros.ros.tools.spun_node import SpunNode  # noqa: E402
 
@@ -42,10 +45,10 @@ REPO = Path(__file__).resolve().parents[1]
 PARAMS_FILE = REPO / "config" / "fusion.yaml"
 FUSION_NODE = Path(sys.executable).with_name("fusion_node")
 MODEL = os.environ.get("TEXTFUSION_TEST_MODEL", "")
-DOMAIN_ID = 100 + os.getpid() % 30  # other test modules use 130-229; `make demo` 42
 NODE = "fusion_node"
 TIMEOUT_S = 30.0
 WARM, TEXTURE = "highlight warm pedestrians", "preserve visible texture and colour"
+FREE_TEXT = "please make the warm bodies glow against the cold night street"  # not in a bank
 MS = 1_000_000
 
 if not FUSION_NODE.exists():
@@ -80,11 +83,12 @@ def to_msg(image: np.ndarray, encoding: str, stamp: int, frame_id: str) -> Image
 class Driver:
     """This process's side: a node spun in a background thread, with helpers that poll."""
 
-    def __init__(self) -> None:
-        self.spun = SpunNode("fusion_test_driver", DOMAIN_ID, join_timeout_s=TIMEOUT_S)
+    def __init__(self, domain_id: int) -> None:
+        self.spun = SpunNode("fusion_test_driver", domain_id, join_timeout_s=TIMEOUT_S)
         self.node = self.spun.node
         self._cond = threading.Condition()
         self.fused: dict[int, Image] = {}
+        self.fused_count = 0
         self._diag: DiagnosticStatus | None = None
         self._stamp = 0
         node = self.node
@@ -108,6 +112,7 @@ class Driver:
     def _on_fused(self, msg: Image) -> None:
         with self._cond:
             self.fused[stamp_ns(msg.header.stamp)] = msg
+            self.fused_count += 1
             while len(self.fused) > 20:
                 del self.fused[next(iter(self.fused))]
             self._cond.notify_all()
@@ -221,40 +226,52 @@ def wait_until(predicate, timeout=TIMEOUT_S, what="condition"):
         time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
-def fusion(tmp_path_factory, request):
-    """The running node (started before any image publisher exists) and the driver."""
-    env = {"ROS_DOMAIN_ID": str(DOMAIN_ID), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
+@contextmanager
+def running_node(domain_id: int, log_path: Path, model: str, **overrides):
+    """fusion_node in `domain_id` (started before any image publisher exists) and a driver
+    whose reliable publishers it has matched; the node is stopped on exit."""
+    env = {"ROS_DOMAIN_ID": str(domain_id), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
            "RCUTILS_COLORIZED_OUTPUT": "0"}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
-        patch.setenv("ROS_DOMAIN_ID", str(DOMAIN_ID))
-        driver = Driver()
-        log_path = tmp_path_factory.mktemp("node") / "fusion_node.log"
-        overrides = {"threads": 1, "diagnostics_period": 0.2, "silence_timeout": 1.0}
-        model = model_override(request)
-        if model:
-            overrides["model"] = model
-        process = FusionNodeProcess(PARAMS_FILE, overrides, log_path, env)
-        process.start()
-        driver.process, driver.log_path = process, log_path
-        try:
-            topics = ("/ir/image", "/vis/image")
+    driver = Driver(domain_id)
+    overrides = {"threads": 1, "diagnostics_period": 0.2, "silence_timeout": 1.0, **overrides}
+    if model:
+        overrides["model"] = model
+    process = FusionNodeProcess(PARAMS_FILE, overrides, log_path, env)
+    process.start()
+    driver.process, driver.log_path = process, log_path
+    try:
+        topics = ("/ir/image", "/vis/image")
 
-            def subscribed():
-                log = log_path.read_text()
-                assert process.returncode is None and "autostart failed" not in log, log
-                return all(driver.node_sub_reliability(t) for t in topics)
+        def subscribed():
+            log = log_path.read_text()
+            assert process.returncode is None and "autostart failed" not in log, log
+            return all(driver.node_sub_reliability(t) for t in topics)
 
-            wait_until(subscribed, 60.0, f"the node's image subscriptions (log: {log_path})")
-            driver.initial_qos = [driver.node_sub_reliability(t) for t in topics]
-            driver.create_publishers()
-            wait_until(lambda: all(driver.node_sub_reliability(t) == [ReliabilityPolicy.RELIABLE]
-                                   for t in topics), TIMEOUT_S, "reliable subscriptions")
-            yield driver
-        finally:
-            process.stop(TIMEOUT_S)
-            driver.close()
+        wait_until(subscribed, 60.0, f"the node's image subscriptions (log: {log_path})")
+        driver.initial_qos = [driver.node_sub_reliability(t) for t in topics]
+        driver.create_publishers()
+        wait_until(lambda: all(driver.node_sub_reliability(t) == [ReliabilityPolicy.RELIABLE]
+                               for t in topics), TIMEOUT_S, "reliable subscriptions")
+        yield driver
+    finally:
+        process.stop(TIMEOUT_S)
+        driver.close()
+
+
+@pytest.fixture(scope="module")
+def fusion(tmp_path_factory, request, ros_domain):
+    """The module's running node and its driver."""
+    log_path = tmp_path_factory.mktemp("node") / "fusion_node.log"
+    with running_node(ros_domain, log_path, model_override(request)) as driver:
+        yield driver
+
+
+@pytest.fixture
+def own_fusion(tmp_path, request):
+    """A node of this test's own, in a domain of its own (for tests that stop or break it)."""
+    with lease_domain() as lease, running_node(lease.domain_id, tmp_path / "fusion_node.log",
+                                               model_override(request)) as driver:
+        yield driver
 
 
 def fused_array(msg: Image) -> np.ndarray:
@@ -400,9 +417,13 @@ def test_lifecycle_transitions(fusion):
     assert fusion.state() == State.PRIMARY_STATE_ACTIVE
     assert fusion.transition(Transition.TRANSITION_DEACTIVATE)
     assert fusion.state() == State.PRIMARY_STATE_INACTIVE
-    fusion.wait_diag(lambda s, v: s.message == "inactive")
+    _, inactive = fusion.wait_diag(lambda s, v: s.message == "inactive", fresh=True)
     sent = {fusion.send(ir, vis) for _ in range(5)}
-    time.sleep(1.0)  # a negative check: give any (wrong) output time to arrive
+    # Negative check without a sleep: three statuses published after the pairs (0.2 s apart)
+    # still say inactive with no new frame, and none of the pairs came back fused.
+    for _ in range(3):
+        _, values = fusion.wait_diag(lambda s, v: s.message == "inactive", fresh=True)
+        assert values["frames_published"] == inactive["frames_published"]
     assert not sent & fusion.fused.keys()
 
     assert fusion.transition(Transition.TRANSITION_ACTIVATE)
@@ -435,11 +456,34 @@ def test_large_frames_arrive_intact_with_default_qos(fusion):
     assert len(msg.data) == 1024 * 1280 * 3
 
 
-def test_sigint_exits_cleanly(fusion):
-    """Last: stops the module's node, likely while it fuses a frame."""
-    _, before = fusion.wait_diag(lambda s, v: True, fresh=True)
-    fusion.send(*frames(height=512, width=640))
-    fusion.wait_diag(lambda s, v: int(v["ir_received"]) > int(before["ir_received"]))
-    assert fusion.process.stop(TIMEOUT_S) == 0  # SIGINT, then the exit status
-    log = fusion.log_path.read_text()
+def test_free_text_prompt_loads_the_encoder_while_images_keep_flowing(own_fusion):
+    """A prompt outside the model's bank: the node (fresh, so no encoder yet) loads the text
+    encoder in the service callback while the image callbacks and the worker go on."""
+    ir, vis = frames(index=5)
+    default = fused_array(own_fusion.exchange(ir, vis))
+    assert own_fusion.set_prompt.wait_for_service(timeout_sec=TIMEOUT_S)
+    with own_fusion._cond:
+        before = own_fusion.fused_count
+    future = own_fusion.set_prompt.call_async(SetPrompt.Request(prompt=FREE_TEXT))
+    deadline = time.monotonic() + 120.0
+    while not future.done():
+        assert time.monotonic() < deadline, "no set_prompt response within 120 s"
+        own_fusion.send(ir, vis)
+        time.sleep(0.05)  # camera-like pacing
+    with own_fusion._cond:
+        during = own_fusion.fused_count - before
+    response = future.result()
+    assert response.success and response.active_prompt == FREE_TEXT, response.message
+    assert during >= 3, f"only {during} fused frames while the encoder loaded"
+    assert not np.array_equal(fused_array(own_fusion.exchange(ir, vis)), default)
+    own_fusion.wait_diag(lambda s, v: v["active_prompt"] == FREE_TEXT)
+
+
+def test_sigint_exits_cleanly(own_fusion):
+    """Stops a node of its own, likely while it fuses a frame."""
+    _, before = own_fusion.wait_diag(lambda s, v: True, fresh=True)
+    own_fusion.send(*frames(height=512, width=640))
+    own_fusion.wait_diag(lambda s, v: int(v["ir_received"]) > int(before["ir_received"]))
+    assert own_fusion.process.stop(TIMEOUT_S) == 0  # SIGINT, then the exit status
+    log = own_fusion.log_path.read_text()
     assert "Traceback" not in log and "Failed" not in log, log

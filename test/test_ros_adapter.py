@@ -1,6 +1,5 @@
 """The rclpy side without a running graph: messages, QoS selection, dataclass parameters."""
 
-import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -77,10 +76,9 @@ def test_qos_follows_publishers():
 
 
 @pytest.fixture
-def node(monkeypatch):
-    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+def node(ros_domain):
     context = rclpy.Context()
-    rclpy.init(context=context, domain_id=130 + os.getpid() % 20)
+    rclpy.init(context=context, domain_id=ros_domain)
     node = rclpy.create_node("params_test", context=context)
     yield node
     node.destroy_node()

@@ -29,8 +29,6 @@ from textfusion_ros.paths import default_model_path  # noqa: E402
 if not Path(sys.executable).with_name("fusion_node").exists():
     pytest.skip("fusion_node console script missing: pip install -e .", allow_module_level=True)
 
-DOMAIN_ID = 1 + os.getpid() % 9  # test_bags 10-99, test_node 100-129, test_ros_adapter 130-149,
-# test_interfaces 150-229; no two modules of one pytest process share a domain
 FRAMES, HEIGHT, WIDTH = 40, 128, 160
 WARM = "highlight warm pedestrians"
 CAPTION_H = 22  # textfusion_ros.demo.offline.labelled's caption bar
@@ -46,8 +44,9 @@ def model(request) -> str:
         return str(request.getfixturevalue("random_model_path"))
 
 
-def ros_demo(out: Path, model: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ROS_DOMAIN_ID": str(DOMAIN_ID),
+def ros_demo(out: Path, model: str, domain_id: int,
+             timeout: float = 120.0) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ROS_DOMAIN_ID": str(domain_id),
            "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
     return subprocess.run(
         [sys.executable, "-m", "textfusion_ros.cli", "ros-demo", "--out", str(out),
@@ -56,9 +55,9 @@ def ros_demo(out: Path, model: str, timeout: float = 120.0) -> subprocess.Comple
         env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def test_demo_runs_end_to_end(tmp_path, model):
+def test_demo_runs_end_to_end(tmp_path, model, ros_domain):
     out = tmp_path / "demo"
-    result = ros_demo(out, model)
+    result = ros_demo(out, model, ros_domain)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "fused frames" in result.stdout and "SSIM" in result.stdout
 
@@ -86,10 +85,10 @@ def test_demo_runs_end_to_end(tmp_path, model):
     assert bag_topics(out / "fused_bag") == {"/fused/image": ("sensor_msgs/msg/Image", received)}
 
 
-def test_demo_fails_clearly_when_the_node_cannot_start(tmp_path):
+def test_demo_fails_clearly_when_the_node_cannot_start(tmp_path, ros_domain):
     bad_model = tmp_path / "broken.safetensors"
     bad_model.write_bytes(b"not a model")
-    result = ros_demo(tmp_path / "demo", str(bad_model), timeout=60.0)
+    result = ros_demo(tmp_path / "demo", str(bad_model), ros_domain, timeout=60.0)
     assert result.returncode != 0
     assert "fusion_node could not configure or activate" in result.stderr, result.stderr
     assert "configure failed" in result.stderr  # the node's log tail says why

@@ -63,6 +63,36 @@ def test_twenty_steps_lower_the_loss_and_resume(config_file):
     assert load_model_file(final).info["iterations"] == 25
 
 
+def short_run_config(config_file, out_dir, iterations: int):
+    config = load_train_config(config_file)
+    config.train.out_dir = str(out_dir)
+    config.train.iterations = iterations
+    config.train.batch_size = 2  # 6 training pairs: 3 steps an epoch, a stop at 7 is mid-epoch
+    config.train.checkpoint_every = 1000
+    return config
+
+
+def test_stop_and_resume_equals_the_uninterrupted_run_bit_for_bit(config_file, tmp_path):
+    whole = Trainer(short_run_config(config_file, tmp_path / "whole", 12))
+    whole.run()
+    rng_after_whole = torch.get_rng_state()
+
+    Trainer(short_run_config(config_file, tmp_path / "parts", 12)).run(stop_after=7)
+    resumed = Trainer(short_run_config(config_file, tmp_path / "parts", 12))
+    assert resumed.step == 7
+    resumed.run()
+    assert torch.equal(torch.get_rng_state(), rng_after_whole)
+
+    assert resumed.step == whole.step == 12
+    reference = whole.net.state_dict()
+    for name, value in resumed.net.state_dict().items():
+        assert torch.equal(value, reference[name]), name
+    for index, state in whole.optimizer.state_dict()["state"].items():
+        for key, value in state.items():
+            assert torch.equal(resumed.optimizer.state_dict()["state"][index][key], value)
+    assert resumed.scheduler.state_dict() == whole.scheduler.state_dict()
+
+
 def test_schedule_warms_up_then_decays():
     assert lr_factor(0, 10, 100, 0.1) == pytest.approx(0.1)
     assert lr_factor(9, 10, 100, 0.1) == pytest.approx(1.0)

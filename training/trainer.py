@@ -3,6 +3,7 @@ tqdm progress, TensorBoard scalars and image grids, DDP (torchrun) when launched
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.data import DataLoader, DistributedSampler, Sampler
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
@@ -25,7 +26,14 @@ from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
 from textfusion_ros.text.encoders import create_encoder
-from training.checkpointing import has_training_state, load_training_state, save_training_state
+from training.checkpointing import (
+    MODEL_NAME,
+    has_training_state,
+    load_training_state,
+    restore_rng_states,
+    save_rng_states,
+    save_training_state,
+)
 from training.conditioning import ConditionedPairs, PromptTable
 from training.config import TrainConfig
 from training.datasets import PairDataset, find_pairs, split_records
@@ -57,15 +65,37 @@ def embed_prompts(config: TrainConfig, extra_texts: list[str]) -> dict[str, Text
     return dict(zip(texts, encoder.encode(texts), strict=True))
 
 
-def _batches(loader: DataLoader, dataset: ConditionedPairs, start_epoch: int
-             ) -> Iterator[dict[str, torch.Tensor]]:
-    epoch = start_epoch
+class ResumableSampler(Sampler[int]):
+    """A seeded permutation per epoch (DistributedSampler's, one replica unless distributed)
+    whose first pass can start part-way, so a resumed run sees the batches it had not seen."""
+
+    def __init__(self, dataset: ConditionedPairs, seed: int, distributed: bool) -> None:
+        self.epochs = (DistributedSampler(dataset, seed=seed) if distributed else
+                       DistributedSampler(dataset, num_replicas=1, rank=0, seed=seed))
+        self.skip = 0
+
+    def set_epoch(self, epoch: int, skip: int = 0) -> None:
+        """Select epoch `epoch`'s permutation, leaving out its first `skip` indices."""
+        self.epochs.set_epoch(epoch)
+        self.skip = skip
+
+    def __iter__(self) -> Iterator[int]:
+        return itertools.islice(iter(self.epochs), self.skip, None)
+
+    def __len__(self) -> int:
+        return len(self.epochs) - self.skip
+
+
+def _batches(loader: DataLoader, dataset: ConditionedPairs, sampler: ResumableSampler,
+             start_step: int, steps_per_epoch: int) -> Iterator[dict[str, torch.Tensor]]:
+    """Batches from step `start_step` on: epoch start_step // steps_per_epoch, part-way in."""
+    epoch, done = divmod(start_step, steps_per_epoch)
+    skip = done * loader.batch_size
     while True:
         dataset.set_epoch(epoch)
-        if isinstance(loader.sampler, DistributedSampler):
-            loader.sampler.set_epoch(epoch)
+        sampler.set_epoch(epoch, skip)
         yield from loader
-        epoch += 1
+        epoch, skip = epoch + 1, 0
 
 
 def _image_grid(batch: dict[str, torch.Tensor], fused: torch.Tensor, n: int = 4) -> torch.Tensor:
@@ -109,11 +139,13 @@ class Trainer:
         self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
                                         loop.seed, loop.default_degraded_prob,
                                         config.night, config.night_targets)
-        sampler = (DistributedSampler(self.dataset, seed=loop.seed) if self.distributed else
-                   RandomSampler(self.dataset, generator=torch.Generator().manual_seed(loop.seed)))
-        self.loader = DataLoader(self.dataset, batch_size=loop.batch_size, sampler=sampler,
+        self.sampler = ResumableSampler(self.dataset, loop.seed, self.distributed)
+        # The loader's own generator seeds its workers, so the global torch RNG (text noise)
+        # is drawn from by the training steps only and its saved state resumes exactly.
+        self.loader = DataLoader(self.dataset, batch_size=loop.batch_size, sampler=self.sampler,
                                  num_workers=loop.workers, drop_last=True,
-                                 persistent_workers=False)
+                                 persistent_workers=False,
+                                 generator=torch.Generator().manual_seed(loop.seed))
 
         self.model_config = ModelConfig.from_dict(config.model)
         self.net = TextFusionNet(self.model_config).to(self.device)
@@ -131,8 +163,9 @@ class Trainer:
             self.optimizer, lambda s: lr_factor(s, loop.warmup, loop.iterations, floor))
         self.step = 0
         if loop.resume and has_training_state(self.out_dir):
-            self.net.load_state_dict(load_model_file(self.out_dir / "last.safetensors").weights)
+            self.net.load_state_dict(load_model_file(self.out_dir / MODEL_NAME).weights)
             self.step = load_training_state(self.out_dir, self.optimizer, self.scheduler)
+            restore_rng_states(self.out_dir, self.rank)
         self.model = (DistributedDataParallel(self.net) if self.distributed else self.net)
 
     def model_file(self, info: dict) -> FusionModelFile:
@@ -145,8 +178,13 @@ class Trainer:
             DEFAULT_PROMPT, {"name": self.config.text.name,
                              "max_tokens": self.config.text.max_tokens}, info)
 
-    def run(self) -> Path:
-        """Train to the configured number of iterations; returns the final model file path."""
+    def run(self, stop_after: int | None = None) -> Path:
+        """Train to the configured number of iterations; returns the final model file path.
+
+        `stop_after` interrupts the run after that step, as a stopped job would: its training
+        state is saved (and its path returned), no final model is written, and a new Trainer
+        on the same out_dir resumes exactly where it stopped.
+        """
         loop = self.config.train
         main = self.rank == 0
         writer = SummaryWriter(str(self.out_dir / "tensorboard")) if main else None
@@ -155,13 +193,14 @@ class Trainer:
                      "val": [r.stem for r in self.val_records]}
             (self.out_dir / "split.json").write_text(json.dumps(split, indent=1))
             (self.out_dir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=1))
-        steps_per_epoch = max(1, len(self.loader))
-        batches = _batches(self.loader, self.dataset, self.step // steps_per_epoch)
+        steps_per_epoch = max(1, len(self.sampler.epochs) // loop.batch_size)
+        batches = _batches(self.loader, self.dataset, self.sampler, self.step, steps_per_epoch)
+        last_step = loop.iterations if stop_after is None else min(stop_after, loop.iterations)
         progress = tqdm(total=loop.iterations, initial=self.step, disable=not main,
                         desc="train", dynamic_ncols=True)
         started = time.monotonic()
         self.net.train()
-        while self.step < loop.iterations:
+        while self.step < last_step:
             batch = {k: v.to(self.device) for k, v in next(batches).items()}
             ids = batch["prompt_id"]
             pooled = self.text[0][ids]
@@ -186,18 +225,21 @@ class Trainer:
                 writer.add_scalar("grad_norm", float(grad_norm), self.step)
             if writer and self.step % loop.image_every == 0:
                 writer.add_image("ir_vis_fused", _image_grid(batch, fused.detach()), self.step)
-            if main and (self.step % loop.checkpoint_every == 0 or self.step == loop.iterations):
-                save_training_state(self.out_dir, self.model_file({"step": self.step}),
-                                    self.optimizer, self.scheduler, self.step)
+            if self.step % loop.checkpoint_every == 0 or self.step == last_step:
+                save_rng_states(self.out_dir, self.rank)
+                if main:
+                    save_training_state(self.out_dir, self.model_file({"step": self.step}),
+                                        self.optimizer, self.scheduler, self.step)
         progress.close()
         final = self.out_dir / FINAL_MODEL_NAME
-        if main:
+        if main and self.step == loop.iterations:
             info = {"iterations": self.step, "train_seconds_this_run":
                     round(time.monotonic() - started, 1),
                     "train_pairs": len(self.train_records), "val_pairs": len(self.val_records),
                     "data_root": str(self.config.data.root)}
             save_model_file(final, self.model_file(info))
+        if writer:
             writer.close()
         if self.distributed:
             dist.destroy_process_group()
-        return final
+        return final if self.step == loop.iterations else self.out_dir / MODEL_NAME

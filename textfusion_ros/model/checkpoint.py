@@ -3,24 +3,29 @@
 `name.safetensors` holds the network weights (`net.*`) and the embeddings of the prompt bank
 (`bank.*`), so prompts known at training time need no text encoder at run time. `name.json`
 beside it holds the network config, the encoder name, the bank's texts and classes, the
-default prompt and training information. Nothing is pickled.
+default prompt, training information and the SHA-256 of the .safetensors file, checked on
+load so that a corrupted or swapped weights file is refused. Nothing is pickled.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save_file
 
 from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.text.embedding import TextEmbedding
 
 FORMAT = "textfusion_ros/fusion-model/1"
+
+_log = logging.getLogger(__name__)
 
 
 class ModelFileError(RuntimeError):
@@ -68,6 +73,7 @@ def save_model_file(path: str | Path, model: FusionModelFile) -> None:
     save_file(tensors, str(path), metadata={"format": FORMAT})
     meta = {
         "format": FORMAT,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "model": model.model_config.to_dict(),
         "text_encoder": model.text_encoder,
         "default_prompt": model.default_prompt,
@@ -94,8 +100,13 @@ def load_model_file(path: str | Path) -> FusionModelFile:
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelFileError(f"{meta_path}: invalid model config: {exc}") from exc
     try:
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"{path}: unreadable model file: {exc}") from exc
+    _check_hash(path, data, meta.get("sha256"))
+    try:
+        tensors = load(data)
+    except (SafetensorError, ValueError) as exc:
         raise ModelFileError(f"{path}: corrupt or unreadable safetensors file: {exc}") from exc
     weights = {k[4:]: v for k, v in tensors.items() if k.startswith("net.")}
     try:
@@ -109,6 +120,18 @@ def load_model_file(path: str | Path) -> FusionModelFile:
     except ModelFileError as exc:
         raise ModelFileError(f"{path}: {exc}") from exc
     return model
+
+
+def _check_hash(path: Path, data: bytes, expected: str | None) -> None:
+    """Refuse `data` unless its SHA-256 is `expected`; files from before the hash only warn."""
+    if expected is None:
+        _log.warning("%s: no sha256 in %s (older model file), content not verified",
+                     path, config_path(path).name)
+        return
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ModelFileError(f"{path}: content hash {actual} does not match the sha256 "
+                             f"{expected} in {config_path(path).name}: corrupt or replaced file")
 
 
 def _split_bank(tensors: dict[str, torch.Tensor], texts: list[str]) -> dict[str, TextEmbedding]:
