@@ -69,8 +69,9 @@ class EngineCache:
             stored_key = json.loads(stored.read_text())
         except (OSError, ValueError) as exc:
             return CacheLookup(None, f"{stored} is unreadable ({exc})")
-        if stored_key != key.as_dict():
-            changed = sorted(k for k in key.as_dict() if stored_key.get(k) != key.as_dict()[k])
+        expected = json.loads(json.dumps(key.as_dict()))  # as stored: tuples become lists
+        if stored_key != expected:
+            changed = sorted(k for k in expected if stored_key.get(k) != expected[k])
             return CacheLookup(None, f"{engine} was built for another {', '.join(changed)}")
         return CacheLookup(engine.read_bytes(), f"cached engine {engine}")
 

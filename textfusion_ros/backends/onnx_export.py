@@ -141,8 +141,20 @@ def cached_export(model: FusionModelFile, model_path: str | Path, cache_dir: Pat
                 return path
         except OnnxExportError:
             pass  # incomplete entry: export again
-    return export_onnx(model, path, source_hash=source, exporter=exporter, opset=opset,
-                       fp16=fp16)
+    if not fp16:
+        return export_onnx(model, path, source_hash=source, exporter=exporter, opset=opset)
+    full = cached_export(model, model_path, cache_dir, exporter=exporter, opset=opset)
+    return convert_to_fp16(full, path)
+
+
+def convert_to_fp16(onnx_path: Path, out_path: Path) -> Path:
+    """Half-precision copy of an exported graph (float32 inputs and output), with sidecar."""
+    graph = _to_fp16(onnx.load(str(onnx_path)))
+    check_graph(graph)
+    write_atomic(out_path, graph.SerializeToString())
+    meta = {**read_sidecar(onnx_path), "precision": "fp16"}
+    write_atomic(sidecar_path(out_path), (json.dumps(meta, indent=1) + "\n").encode())
+    return out_path
 
 
 def _export_dynamo(net: torch.nn.Module, args: tuple, path: Path, opset: int,
@@ -190,7 +202,11 @@ def _to_fp16(graph: onnx.ModelProto) -> onnx.ModelProto:
     except ImportError as exc:
         raise OnnxExportError("fp16 export needs onnxconverter-common: "
                               "pip install onnxconverter-common") from exc
-    return float16.convert_float_to_float16(graph, keep_io_types=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reports every constant rounded to half precision
+        half = float16.convert_float_to_float16(graph, keep_io_types=True)
+    half.graph.ClearField("value_info")  # stale float32 shape annotations; inferred again
+    return half
 
 
 def resolve_onnx(model: FusionModelFile, model_path: str | Path, onnx_model: str,
