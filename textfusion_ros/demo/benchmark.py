@@ -71,13 +71,16 @@ def model_compute(pipeline, height: int, width: int) -> dict:
             "params": sum(p.numel() for p in net.parameters())}
 
 
-def runnable_backends(precision: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+def runnable_backends(precision: str, include_cpu: bool = True
+                      ) -> tuple[list[tuple[str, str, str]], list[str]]:
     """(backend, device, precision) of every backend that can run here, and why others not."""
     from textfusion_ros.backends.selection import AUTO_ORDER, probe_runtimes
 
     runtimes = probe_runtimes()
     runnable, skipped = [], []
     for backend, device in AUTO_ORDER:
+        if device == "cpu" and not include_cpu:
+            continue
         why = runtimes.available(backend, device)
         if why is None:
             runnable.append((backend, device, precision if device == "cuda" else "fp32"))
@@ -86,9 +89,10 @@ def runnable_backends(precision: str) -> tuple[list[tuple[str, str, str]], list[
     return runnable[::-1], skipped  # torch CPU first: the reference of the speed ratios
 
 
-def benchmark_all(config: FusionConfig, height: int, width: int, frames: int) -> dict:
+def benchmark_all(config: FusionConfig, height: int, width: int, frames: int,
+                  include_cpu: bool = True) -> dict:
     """Every runnable backend, each in its own process (so peak RSS is its own), one run."""
-    runnable, skipped = runnable_backends(config.precision)
+    runnable, skipped = runnable_backends(config.precision, include_cpu)
     rows = []
     for backend, device, precision in runnable:
         command = [sys.executable, "-m", "textfusion_ros.cli", "bench", "--json",
