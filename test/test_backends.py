@@ -7,9 +7,9 @@ import numpy as np
 import onnxruntime
 import pytest
 
-from textfusion_ros.backends import create_backend
+from textfusion_ros.backends.base import create_backend
 from textfusion_ros.backends.engine_cache import EngineCache, EngineKey
-from textfusion_ros.backends.onnx_export import INPUT_NAMES
+from textfusion_ros.backends.onnx_names import INPUT_NAMES
 from textfusion_ros.backends.onnx_runtime import (
     OnnxRuntimeBackend,
     create_session,

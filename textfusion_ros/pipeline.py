@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from textfusion_ros.backends import FusionBackend, create_backend
+from textfusion_ros.backends.base import FusionBackend, create_backend
 from textfusion_ros.config import FusionConfig
 from textfusion_ros.imaging.color import merge_luma, split_luma, to_uint8, to_unit_float
 from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs

@@ -1,5 +1,5 @@
-"""Inference backends behind one interface: PyTorch, ONNX Runtime, TensorRT (`auto` picks)."""
+"""Inference backends behind one interface: PyTorch, ONNX Runtime, TensorRT (`auto` picks).
 
-from textfusion_ros.backends.base import BackendChoice, FusionBackend, create_backend
-
-__all__ = ["BackendChoice", "FusionBackend", "create_backend"]
+The factory is `textfusion_ros.backends.base.create_backend`; this package imports nothing
+heavy itself, so that light modules (graph names, caches) load without torch.
+"""

@@ -20,14 +20,16 @@ import onnx
 import torch
 
 from textfusion_ros.backends.cache import sha256_files, write_atomic
+from textfusion_ros.backends.onnx_names import (
+    DEFAULT_EXPORTER,
+    DEFAULT_OPSET,
+    EXPORTERS,
+    INPUT_NAMES,
+    OUTPUT_NAME,
+)
 from textfusion_ros.model.checkpoint import FusionModelFile, config_path
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
 
-INPUT_NAMES = ("ir", "vis", "text_pooled", "text_tokens", "text_mask")
-OUTPUT_NAME = "fused"
-EXPORTERS = ("dynamo", "torchscript")
-DEFAULT_EXPORTER = "dynamo"
-DEFAULT_OPSET = 18
 SIDECAR_FORMAT = "textfusion_ros/fusion-onnx/1"
 NORMALISATION = ("ir and vis: luminance scaled to [0, 1] (8-bit / 255; 16-bit through "
                  "percentile gain control); output: fused luminance in [0, 1]")

@@ -10,7 +10,7 @@ import numpy as np
 
 from textfusion_ros.backends.cache import sha256_files
 from textfusion_ros.backends.frames import PaddedFrame
-from textfusion_ros.backends.onnx_export import INPUT_NAMES, OUTPUT_NAME
+from textfusion_ros.backends.onnx_names import INPUT_NAMES, OUTPUT_NAME
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
 
 log = logging.getLogger(__name__)

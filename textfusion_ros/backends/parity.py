@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from textfusion_ros.backends.frames import PaddedFrame
-from textfusion_ros.backends.onnx_export import INPUT_NAMES
+from textfusion_ros.backends.onnx_names import INPUT_NAMES
 from textfusion_ros.model.checkpoint import FusionModelFile
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
 

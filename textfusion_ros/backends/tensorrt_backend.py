@@ -16,7 +16,7 @@ import numpy as np
 
 from textfusion_ros.backends.cache import sha256_files
 from textfusion_ros.backends.engine_cache import EngineCache, EngineKey
-from textfusion_ros.backends.onnx_export import INPUT_NAMES, OUTPUT_NAME
+from textfusion_ros.backends.onnx_names import INPUT_NAMES, OUTPUT_NAME
 from textfusion_ros.backends.profile import ShapeProfile, resize
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
 

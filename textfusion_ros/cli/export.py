@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from textfusion_ros.backends.onnx_export import DEFAULT_EXPORTER, DEFAULT_OPSET, EXPORTERS
+from textfusion_ros.backends.onnx_names import DEFAULT_EXPORTER, DEFAULT_OPSET, EXPORTERS
 
 PARITY_TOLERANCE = 1e-4
 
