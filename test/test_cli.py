@@ -52,6 +52,20 @@ def test_fuse_single_file_and_errors(scene, tmp_path, shipped_model_path, capsys
     assert "non-printable" in capsys.readouterr().err
 
 
+def test_fuse_takes_the_backend_options_and_backends_agree(scene, tmp_path, shipped_model_path,
+                                                           capsys):
+    ir, vis = sorted((scene / "ir").glob("*.png"))[0], sorted((scene / "vis").glob("*.png"))[0]
+    images = {}
+    for backend in ("torch", "onnxruntime"):
+        out = tmp_path / f"{backend}.png"
+        assert textfusion("fuse", "--ir", ir, "--vis", vis, "--out", out, "--model",
+                          shipped_model_path, "--backend", backend, "--device", "cpu",
+                          "--precision", "fp32") == 0
+        assert f"backend: {backend} on cpu (fp32)" in capsys.readouterr().out
+        images[backend] = cv2.imread(str(out), cv2.IMREAD_UNCHANGED).astype(int)
+    assert abs(images["torch"] - images["onnxruntime"]).max() <= 1
+
+
 def test_bench_reports_gmac_and_latency(shipped_model_path, capsys):
     assert textfusion("bench", "--height", 64, "--width", 80, "--frames", 3, "--flops",
                       "--json", "--model", shipped_model_path) == 0

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         jobs = [(ir, vis, out if out.suffix else out / f"{vis.stem}.png")]
     pipeline = FusionPipeline(fusion_config(args, prompt=args.prompt))
+    print(f"backend: {pipeline.choice.summary()}")
     print(f"prompt: {pipeline.active_prompt!r}")
     for ir_path, vis_path, out_path in tqdm(jobs, disable=len(jobs) < 2, desc="fuse"):
         fused = pipeline.fuse(read_image(ir_path, grey=True), read_image(vis_path))
