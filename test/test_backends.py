@@ -172,6 +172,9 @@ def test_providers_come_from_what_the_build_has():
     assert names == ["TensorrtExecutionProvider", "CUDAExecutionProvider",
                      "CPUExecutionProvider"]
     assert select_providers("cuda:1", ["CUDAExecutionProvider"])[0][1] == {"device_id": 1}
+    (_, trt), (_, cuda), _ = select_providers("cuda", list(EVERYTHING.ort_providers), "/c")
+    assert trt["trt_engine_cache_enable"] and trt["trt_engine_cache_path"].endswith("ort-tensorrt")
+    assert cuda == {"device_id": 0}
     with pytest.raises(RuntimeError, match="onnxruntime-gpu"):
         select_providers("cuda", ["CPUExecutionProvider"])
 

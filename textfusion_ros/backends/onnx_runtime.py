@@ -33,18 +33,26 @@ def device_index(device: str) -> int:
     return int(device.partition(":")[2] or 0)
 
 
-def select_providers(device: str, available: list[str]) -> list[tuple[str, dict]]:
+def select_providers(device: str, available: list[str], cache_dir: str | Path | None = None
+                     ) -> list[tuple[str, dict]]:
     """Execution providers for `device` from what the installed build has, best first.
 
     cuda[:N] takes the TensorRT and CUDA providers the build has (then CPU for unsupported
     nodes); without either it is an error naming onnxruntime-gpu. cpu takes the CPU provider.
+    With `cache_dir`, the TensorRT provider keeps its engines and timing cache there.
     """
     if device == "cpu":
         return [("CPUExecutionProvider", {})]
     if not device.startswith("cuda"):
         raise ValueError(f"device must be cpu or cuda[:N], got {device!r}")
     options = {"device_id": device_index(device)}
-    gpu = [(name, dict(options)) for name in GPU_PROVIDERS if name in available]
+    trt_options = dict(options)
+    if cache_dir is not None:
+        folder = str(Path(cache_dir) / "ort-tensorrt")
+        trt_options.update(trt_engine_cache_enable=True, trt_engine_cache_path=folder,
+                           trt_timing_cache_enable=True, trt_timing_cache_path=folder)
+    gpu = [(name, trt_options if name == GPU_PROVIDERS[0] else dict(options))
+           for name in GPU_PROVIDERS if name in available]
     if not gpu:
         raise RuntimeError(f"device {device!r}: this onnxruntime build has no GPU provider "
                            f"(has {available}); pip install onnxruntime-gpu")
@@ -75,7 +83,7 @@ def create_session(onnx_path: str | Path, device: str = "cpu", threads: int = 0,
     onnx_path = Path(onnx_path)
     if not onnx_path.is_file():
         raise FileNotFoundError(f"ONNX file not found: {onnx_path}")
-    providers = select_providers(device, ort.get_available_providers())
+    providers = select_providers(device, ort.get_available_providers(), optimized_cache_dir)
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if threads > 0:
@@ -132,7 +140,11 @@ class OnnxRuntimeBackend:
             raise RuntimeError(f"{onnx_path}: graph inputs {inputs}, expected {list(INPUT_NAMES)}")
 
     def prepare(self, height: int, width: int, text: TextEmbedding) -> None:
-        """Nothing size-specific to set up: the session accepts any size."""
+        """On a GPU, run one frame now: the providers build their kernels / TensorRT engines
+        on the first run, which must not be the first camera frame. Nothing to do on a CPU."""
+        if self.device != "cpu":
+            blank = np.zeros((height, width), np.float32)
+            self.fuse(blank, blank, text)
 
     def _text_inputs(self, text: TextEmbedding) -> dict[str, np.ndarray]:
         if self._text is None or self._text[0] is not text:
