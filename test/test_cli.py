@@ -83,7 +83,7 @@ def test_bench_all_is_one_table_with_every_backend_that_runs_here(shipped_model_
     assert rows[("torch", "cpu")]["speedup_vs_torch_cpu"] == 1.0
     for row in rows.values():
         assert row["median_ms"] > 0 and row["p90_ms"] >= row["median_ms"]
-        assert row["fps"] > 0 and row["peak_rss_mb"] > 0
+        assert row["fps"] > 0 and row["peak_rss_mb"] > 0 and row["cpu_ms"] > 0
     assert any(reason.startswith("tensorrt") for reason in report["skipped"])
 
 

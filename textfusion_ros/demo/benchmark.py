@@ -47,17 +47,20 @@ def benchmark_backend(config: FusionConfig, height: int, width: int, frames: int
     pipeline.backend.prepare(height, width, pipeline.active_embedding)
     for _ in range(WARMUP_FRAMES):
         pipeline.fuse_luma(ir, vis)
-    times = []
+    times, cpu_times = [], []
     for _ in range(frames):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         pipeline.fuse_luma(ir, vis)
         times.append((time.perf_counter() - start) * 1e3)
+        cpu_times.append((time.process_time() - cpu_start) * 1e3)
     median = float(np.median(times))
     choice = pipeline.choice
     result = {"backend": choice.backend, "device": choice.device,
               "precision": choice.precision, "size": f"{width}x{height}", "frames": frames,
               "median_ms": round(median, 2), "p90_ms": round(float(np.percentile(times, 90)), 2),
               "fps": round(1e3 / median, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+              # CPU time of all threads per frame: less sensitive to other load than wall time
+              "cpu_ms": round(float(np.median(cpu_times)), 2),
               "threads": torch.get_num_threads()}
     if flops:
         result.update(model_compute(pipeline, height, width))
@@ -122,11 +125,12 @@ def format_table(report: dict) -> str:
     """The one-table text form of `benchmark_all`."""
     lines = [f"{report['size']}: {report['gmac']} GMAC per frame, {report['params']} parameters",
              f"{'backend':<12} {'device':<7} {'prec':<5} {'median ms':>9} {'p90 ms':>8} "
-             f"{'frames/s':>8} {'peak RSS MiB':>12} {'vs torch CPU':>12}"]
+             f"{'frames/s':>8} {'peak RSS MiB':>12} {'vs torch CPU':>12} {'CPU ms':>8}"]
     for row in report["backends"]:
         ratio = row["speedup_vs_torch_cpu"]
         lines.append(f"{row['backend']:<12} {row['device']:<7} {row['precision']:<5} "
                      f"{row['median_ms']:>9.2f} {row['p90_ms']:>8.2f} {row['fps']:>8.1f} "
-                     f"{row['peak_rss_mb']:>12.1f} {(f'{ratio:.2f}x' if ratio else '-'):>12}")
+                     f"{row['peak_rss_mb']:>12.1f} {(f'{ratio:.2f}x' if ratio else '-'):>12} "
+                     f"{row['cpu_ms']:>8.1f}")
     lines += [f"skipped {reason}" for reason in report["skipped"]]
     return "\n".join(lines)
