@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.textfusion-deps
 ROSENV := ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
 
-.PHONY: venv demo test lint bench train validate clean
+.PHONY: venv demo test lint bench gpu-check train validate clean
 
 venv: $(STAMP)
 	textfusion_interfaces/install_into_venv.sh $(VENV)
@@ -26,7 +26,14 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 bench: venv
-	$(VENV)/bin/textfusion bench --flops
+	$(VENV)/bin/textfusion bench --backend all
+
+# For an offline machine with an NVIDIA GPU: GPU-marked tests + every backend at 640x512 and
+# 1280x1024 -> out/gpu-check.json. Uses .venv when present, else GPU_PYTHON (a Python with
+# PyTorch-CUDA and this project's requirements); installs nothing.
+GPU_PYTHON ?= $(if $(wildcard $(PY)),$(PY),python3)
+gpu-check:
+	$(ROSENV) PYTHONPATH=$(CURDIR) $(GPU_PYTHON) -m textfusion_ros.cli gpu-check --out out/gpu-check.json
 
 train: venv
 	$(VENV)/bin/textfusion train --config config/train_roadscene.yaml

@@ -26,7 +26,7 @@ setup(
     extras_require={
         "train": ["kornia", "pytorch-msssim", "tensorboard"],
         "bags": ["rosbags", "rosbags-image"],
-        "onnx": ["onnx", "onnxruntime"],
+        "onnx": ["onnx", "onnxruntime", "onnxscript", "onnxconverter-common"],
     },
     zip_safe=True,
     maintainer="textfusion_ros developers",

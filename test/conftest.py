@@ -25,6 +25,30 @@ BANK = {
 }
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "gpu: needs an NVIDIA GPU (run by make gpu-check)")
+
+
+def warm_onnx_cache(model_path: Path) -> Path:
+    """Export a model to the default ONNX cache now (once per machine: keyed by content), so
+    that nodes started by tests configure within their deadlines."""
+    from textfusion_ros.backends.cache import cache_root
+    from textfusion_ros.backends.onnx_export import cached_export
+    from textfusion_ros.model.checkpoint import load_model_file
+
+    return cached_export(load_model_file(model_path), model_path, cache_root())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_model_onnx() -> Path | None:
+    """The shipped model's cached ONNX export (None when the model is absent)."""
+    try:
+        path = default_model_path()
+    except FileNotFoundError:
+        return None
+    return warm_onnx_cache(path)
+
+
 @pytest.fixture(scope="session")
 def minilm():
     from textfusion_ros.text.encoders import MiniLMEncoder
@@ -44,6 +68,7 @@ def random_model_path(tmp_path_factory, minilm) -> Path:
     bank = dict(zip(texts, minilm.encode(texts), strict=True))
     path = tmp_path_factory.mktemp("model") / "random.safetensors"
     save_model_file(path, FusionModelFile(ModelConfig(), net.state_dict(), bank, BANK, texts[0]))
+    warm_onnx_cache(path)  # deterministic content: exported once per machine
     return path
 
 

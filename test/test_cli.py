@@ -52,6 +52,20 @@ def test_fuse_single_file_and_errors(scene, tmp_path, shipped_model_path, capsys
     assert "non-printable" in capsys.readouterr().err
 
 
+def test_fuse_takes_the_backend_options_and_backends_agree(scene, tmp_path, shipped_model_path,
+                                                           capsys):
+    ir, vis = sorted((scene / "ir").glob("*.png"))[0], sorted((scene / "vis").glob("*.png"))[0]
+    images = {}
+    for backend in ("torch", "onnxruntime"):
+        out = tmp_path / f"{backend}.png"
+        assert textfusion("fuse", "--ir", ir, "--vis", vis, "--out", out, "--model",
+                          shipped_model_path, "--backend", backend, "--device", "cpu",
+                          "--precision", "fp32") == 0
+        assert f"backend: {backend} on cpu (fp32)" in capsys.readouterr().out
+        images[backend] = cv2.imread(str(out), cv2.IMREAD_UNCHANGED).astype(int)
+    assert abs(images["torch"] - images["onnxruntime"]).max() <= 1
+
+
 def test_bench_reports_gmac_and_latency(shipped_model_path, capsys):
     assert textfusion("bench", "--height", 64, "--width", 80, "--frames", 3, "--flops",
                       "--json", "--model", shipped_model_path) == 0
@@ -59,10 +73,35 @@ def test_bench_reports_gmac_and_latency(shipped_model_path, capsys):
     assert result["gmac"] > 0 and result["median_ms"] > 0
 
 
+def test_bench_all_is_one_table_with_every_backend_that_runs_here(shipped_model_path, capsys):
+    assert textfusion("bench", "--backend", "all", "--height", 48, "--width", 64, "--frames", 2,
+                      "--json", "--model", shipped_model_path) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["gmac"] > 0 and report["params"] > 0
+    rows = {(row["backend"], row["device"]): row for row in report["backends"]}
+    assert {("torch", "cpu"), ("onnxruntime", "cpu")} <= set(rows)
+    assert rows[("torch", "cpu")]["speedup_vs_torch_cpu"] == 1.0
+    for row in rows.values():
+        assert row["median_ms"] > 0 and row["p90_ms"] >= row["median_ms"]
+        assert row["fps"] > 0 and row["peak_rss_mb"] > 0 and row["cpu_ms"] > 0
+    assert any(reason.startswith("tensorrt") for reason in report["skipped"])
+
+
+def test_gpu_check_without_a_gpu_reports_and_fails(shipped_model_path, tmp_path, capsys):
+    out = tmp_path / "gpu.json"
+    assert textfusion("gpu-check", "--out", out, "--sizes", "64x48", "--frames", 2,
+                      "--skip-tests", "--model", shipped_model_path) == 1
+    assert "no CUDA device" in capsys.readouterr().out
+    report = json.loads(out.read_text())
+    assert report["environment"]["cuda_available"] is False
+    (bench,) = report["benchmarks"]
+    assert bench["size"] == "64x48" and len(bench["backends"]) >= 2
+
+
 def test_console_script_lists_plugin_commands():
     result = subprocess.run([sys.executable, "-m", "textfusion_ros.cli", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     for command in ("fuse", "eval", "bench", "synth", "train", "validate", "demo", "ros-demo",
-                    "synth-bag", "bag-play", "bag-eval"):
+                    "synth-bag", "bag-play", "bag-eval", "export", "gpu-check"):
         assert command in result.stdout

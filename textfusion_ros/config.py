@@ -17,12 +17,31 @@ class FusionConfig:
 
     model: str = ""
     """Path of a .safetensors model file; empty = the shipped model."""
-    backend: str = "torch"
-    """Inference backend: torch (more with the deployment backends)."""
-    device: str = "cpu"
-    """cpu or cuda[:N]."""
+    backend: str = "auto"
+    """Inference backend: auto, torch, onnxruntime or tensorrt. auto takes the first that works
+    of tensorrt, onnxruntime on a GPU, torch CUDA, onnxruntime CPU, torch CPU (logged)."""
+    device: str = "auto"
+    """auto (the GPU when there is one), cpu or cuda[:N]."""
+    precision: str = "fp32"
+    """fp32, or fp16 (GPU backends only; a CPU backend chosen by auto falls back to fp32)."""
     threads: int = 0
     """CPU threads for inference; 0 = the runtime's default."""
+    onnx_model: str = ""
+    """An exported fusion.onnx (textfusion export) to run instead of exporting `model`
+    automatically; its sidecar JSON must name the same model hash."""
+    engine_cache_dir: str = ""
+    """Folder for exported ONNX graphs, optimised ONNX Runtime models and TensorRT engines and
+    timing caches; empty = $XDG_CACHE_HOME/textfusion_ros (~/.cache/textfusion_ros)."""
+    force_engine_update: bool = False
+    """Rebuild the TensorRT engine even when the cached one matches."""
+    profile_min_hw: list[int] = field(default_factory=lambda: [128, 128])
+    """TensorRT optimisation profile: smallest input [height, width]."""
+    profile_opt_hw: list[int] = field(default_factory=lambda: [512, 640])
+    """... the size the engine is tuned for (and CUDA graphs are captured at in configure)."""
+    profile_max_hw: list[int] = field(default_factory=lambda: [1024, 1280])
+    """... largest input; larger frames are resized down to fit and the result resized back."""
+    cuda_graphs: bool = True
+    """torch on CUDA: replay a captured CUDA graph for each input size seen."""
     prompt: str = ""
     """Initial prompt; empty = the model's default prompt."""
     prompt_cache_size: int = 64
@@ -49,10 +68,29 @@ class FusionConfig:
         data = yaml.safe_load(Path(path).read_text()) or {}
         return cls.from_dict(data.get(section, data))
 
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):
+            raise ValueError(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
+        sizes = (self.profile_min_hw, self.profile_opt_hw, self.profile_max_hw)
+        if any(len(hw) != 2 or min(hw) < 1 for hw in sizes):
+            raise ValueError("profile_min_hw, profile_opt_hw and profile_max_hw need two "
+                             f"positive numbers [height, width], got {[list(s) for s in sizes]}")
+        for axis in (0, 1):
+            if not sizes[0][axis] <= sizes[1][axis] <= sizes[2][axis]:
+                raise ValueError(f"profile sizes need min <= opt <= max, got "
+                                 f"{[list(s) for s in sizes]}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+BACKENDS = ("auto", "torch", "onnxruntime", "tensorrt")
+PRECISIONS = ("fp32", "fp16")
 RELIABILITY_MODES = ("auto", "reliable", "best_effort")
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
-from textfusion_ros.backends import FusionBackend, create_backend
+from textfusion_ros.backends.base import FusionBackend, create_backend
 from textfusion_ros.config import FusionConfig
 from textfusion_ros.imaging.color import (
     clean_chroma,
@@ -18,9 +19,12 @@ from textfusion_ros.imaging.color import (
 from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file
 from textfusion_ros.paths import default_model_path
+from textfusion_ros.stats import RollingStats
 from textfusion_ros.text.cache import PromptCache
 from textfusion_ros.text.embedding import TextEmbedding
 from textfusion_ros.text.encoders import create_encoder
+
+TIMING_WINDOW = 300  # frames behind the inference and pre/post-processing percentiles
 
 
 class FusionPipeline:
@@ -40,12 +44,17 @@ class FusionPipeline:
                                    lambda: create_encoder(encoder_name, **encoder),
                                    capacity=self.config.prompt_cache_size,
                                    max_chars=self.config.max_prompt_chars)
-        self.backend: FusionBackend = create_backend(
-            self.config.backend, self.model, self.config.device, self.config.threads)
+        self.backend: FusionBackend
+        self.backend, self.choice = create_backend(self.config, self.model, self.model_path)
+        # Per frame: the backend call (padding, transfers, network) and, in `fuse`, the
+        # pre/post-processing around it (gain control, colour split and merge).
+        self.inference_ms = RollingStats(TIMING_WINDOW)
+        self.prepost_ms = RollingStats(TIMING_WINDOW)
         self.agc = AgcConfig(self.config.agc_low_percentile, self.config.agc_high_percentile)
         self._lock = threading.Lock()
         self._active: tuple[str, TextEmbedding] = self.prompts.get(
             self.config.prompt or self.model.default_prompt)
+        self.backend.prepare(*self.config.profile_opt_hw, self._active[1])
 
     @property
     def active_prompt(self) -> str:
@@ -65,7 +74,10 @@ class FusionPipeline:
     def fuse_luma(self, ir: np.ndarray, vis_y: np.ndarray,
                   text: TextEmbedding | None = None) -> np.ndarray:
         """Float [0, 1] infrared and visible luminance → fused luminance (active prompt)."""
-        return self.backend.fuse(ir, vis_y, text or self._active[1])
+        start = time.perf_counter()
+        fused = self.backend.fuse(ir, vis_y, text or self._active[1])
+        self.inference_ms.add((time.perf_counter() - start) * 1e3)
+        return fused
 
     def fuse(self, ir: np.ndarray, vis: np.ndarray) -> np.ndarray:
         """Infrared (8-bit, or 16-bit / float through gain control) + visible (uint8 BGR or
@@ -74,8 +86,14 @@ class FusionPipeline:
         if ir.shape[:2] != vis.shape[:2]:
             raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
                              "align them first (textfusion_ros.imaging.registration)")
+        start = time.perf_counter()
         ir_unit, vis = to_fusion_inputs(ir, vis, self.agc)
         y, crcb = split_luma(to_unit_float(vis))
         if crcb is not None:
             crcb = clean_chroma(crcb, y)
-        return to_uint8(merge_luma(self.fuse_luma(ir_unit, y), crcb))
+        middle = time.perf_counter()
+        fused_y = self.fuse_luma(ir_unit, y)
+        resumed = time.perf_counter()
+        fused = to_uint8(merge_luma(fused_y, crcb))
+        self.prepost_ms.add((middle - start + time.perf_counter() - resumed) * 1e3)
+        return fused

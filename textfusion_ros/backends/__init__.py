@@ -1,5 +1,5 @@
-"""Inference backends: one interface, several runtimes (PyTorch now; ONNX Runtime, TensorRT)."""
+"""Inference backends behind one interface: PyTorch, ONNX Runtime, TensorRT (`auto` picks).
 
-from textfusion_ros.backends.base import FusionBackend, create_backend
-
-__all__ = ["FusionBackend", "create_backend"]
+The factory is `textfusion_ros.backends.base.create_backend`; this package imports nothing
+heavy itself, so that light modules (graph names, caches) load without torch.
+"""

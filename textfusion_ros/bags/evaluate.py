@@ -125,7 +125,8 @@ def _report(bag: str | Path, pipeline: FusionPipeline, options: EvalOptions,
         "bag": str(bag), "ir_topic": options.ir_topic, "vis_topic": options.vis_topic,
         "out": str(options.out) if options.out else None,
         "model": pipeline.model_path, "backend": pipeline.backend.name,
-        "device": pipeline.config.device, "prompt": pipeline.active_prompt,
+        "device": pipeline.choice.device, "precision": pipeline.choice.precision,
+        "prompt": pipeline.active_prompt,
         "counts": tally.counts,
         "sync": {"slop_s": options.slop, "queue_size": options.queue_size,
                  "dropped": sync.dropped, "time_jumps": sync.time_jumps},
@@ -144,7 +145,8 @@ def format_summary(report: dict) -> str:
     """Counts, latency, throughput and the mean metrics as text."""
     counts = ", ".join(f"{key} {value}" for key, value in report["counts"].items())
     lines = [f"bag: {report['bag']}  prompt: {report['prompt']!r}  backend: "
-             f"{report['backend']} ({report['device']})", f"messages: {counts}"]
+             f"{report['backend']} ({report['device']}, {report['precision']})",
+             f"messages: {counts}"]
     latency, fps = report["latency_ms"], report["throughput_fps"]
     if latency is not None:
         lines.append(f"latency ms: p50 {latency['p50']:.1f}  p99 {latency['p99']:.1f}  "

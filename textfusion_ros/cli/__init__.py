@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "textfusion_ros.cli.fuse",
     "textfusion_ros.cli.evaluate",
     "textfusion_ros.cli.bench",
+    "textfusion_ros.cli.export",
+    "textfusion_ros.cli.gpu_check",
     "textfusion_ros.cli.synth",
     "textfusion_ros.cli.demo",
     "textfusion_ros.cli.synth_bag",

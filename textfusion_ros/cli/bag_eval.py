@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from textfusion_ros.cli.backend_options import add_backend_arguments, fusion_config
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
@@ -17,10 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--ir-topic", default="/ir/image")
     p.add_argument("--vis-topic", default="/vis/image")
     p.add_argument("--prompt", default="", help="guidance text (default: the model's default)")
-    p.add_argument("--model", default="", help="model .safetensors (default: shipped model)")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--backend", default="torch", help="inference backend")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = default)")
+    add_backend_arguments(p)
     p.add_argument("--slop", type=float, default=0.02, help="pairing tolerance, seconds")
     p.add_argument("--queue-size", type=int, default=10, help="pairing queue per topic")
     p.add_argument("--out", help="write the fused images to this new bag")
@@ -34,12 +33,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from textfusion_ros.bags.evaluate import EvalOptions, evaluate_bag, format_summary
-    from textfusion_ros.config import FusionConfig
     from textfusion_ros.pipeline import FusionPipeline
 
-    pipeline = FusionPipeline(FusionConfig(model=args.model, device=args.device,
-                                           backend=args.backend, threads=args.threads,
-                                           prompt=args.prompt))
+    pipeline = FusionPipeline(fusion_config(args, prompt=args.prompt))
     options = EvalOptions(args.ir_topic, args.vis_topic, args.slop, args.queue_size, args.out,
                           args.out_topic, args.storage, not args.no_metrics)
     report = evaluate_bag(args.bag, pipeline, options)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from textfusion_ros.cli.backend_options import add_backend_arguments, fusion_config
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("fuse", help="fuse image files or folders",
@@ -14,16 +16,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--vis", required=True, help="visible image file or folder")
     p.add_argument("--out", required=True, help="output .png file, or folder for folder input")
     p.add_argument("--prompt", default="", help="guidance text (default: the model's default)")
-    p.add_argument("--model", default="", help="model .safetensors (default: shipped model)")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--backend", default="torch", help="inference backend")
+    add_backend_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from textfusion_ros.config import FusionConfig
     from textfusion_ros.imaging.imageio import pair_by_stem, read_image, write_image
     from textfusion_ros.pipeline import FusionPipeline
 
@@ -34,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
         jobs = [(paths[0], paths[1], out / f"{stem}.png") for stem, paths in pair_by_stem(ir, vis)]
     else:
         jobs = [(ir, vis, out if out.suffix else out / f"{vis.stem}.png")]
-    pipeline = FusionPipeline(FusionConfig(model=args.model, device=args.device,
-                                           backend=args.backend, prompt=args.prompt))
+    pipeline = FusionPipeline(fusion_config(args, prompt=args.prompt))
+    print(f"backend: {pipeline.choice.summary()}")
     print(f"prompt: {pipeline.active_prompt!r}")
     for ir_path, vis_path, out_path in tqdm(jobs, disable=len(jobs) < 2, desc="fuse"):
         fused = pipeline.fuse(read_image(ir_path, grey=True), read_image(vis_path))

@@ -104,8 +104,8 @@ class FusionMonitor:
             }
         values: dict[str, object] = {
             "rate_hz": f"{self.rate.rate():.2f}",
-            "latency_p50_ms": _ms(self.latency_ms.p50),
-            "latency_p99_ms": _ms(self.latency_ms.p99),
+            "latency_p50_ms": format_ms(self.latency_ms.p50),
+            "latency_p99_ms": format_ms(self.latency_ms.p99),
             "frames_dropped": dropped_unpaired + dropped_busy,
             "dropped_unpaired": dropped_unpaired,
             "dropped_busy": dropped_busy,
@@ -116,5 +116,6 @@ class FusionMonitor:
         return Report(bool(silent), message, values)
 
 
-def _ms(value: float) -> str:
+def format_ms(value: float) -> str:
+    """Milliseconds with one decimal for diagnostics; "nan" before the first sample."""
     return "nan" if math.isnan(value) else f"{value:.1f}"

@@ -36,7 +36,7 @@ from textfusion_ros.ros.messages import (
     image_to_array,
     stamp_ns,
 )
-from textfusion_ros.ros.monitor import CAMERAS, FusionMonitor
+from textfusion_ros.ros.monitor import CAMERAS, FusionMonitor, format_ms
 from textfusion_ros.ros.params import declare_dataclass, read_dataclass
 from textfusion_ros.ros.worker import LatestWorker
 from textfusion_ros.sync import ApproximateTimeSync
@@ -105,7 +105,7 @@ class FusionNode(LifecycleNode):
         self._prompt_sub = self.create_subscription(String, config.prompt_topic,
                                                     self._on_prompt_topic, 10)
         self.get_logger().info(
-            f"configured: model {pipeline.model_path}, backend {pipeline.backend.name}, "
+            f"configured: model {pipeline.model_path}, backend {pipeline.choice.summary()}, "
             f"prompt {pipeline.active_prompt!r}")
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -246,7 +246,13 @@ class FusionNode(LifecycleNode):
             return
         report = self._monitor.report(
             self._sync.dropped, worker.dropped, self._sync.time_jumps,
-            {"backend": pipeline.backend.name, "active_prompt": pipeline.active_prompt,
+            {"backend": pipeline.choice.backend, "device": pipeline.choice.device,
+             "precision": pipeline.choice.precision,
+             "backend_skipped": "; ".join(pipeline.choice.skipped) or "none",
+             "inference_p50_ms": format_ms(pipeline.inference_ms.p50),
+             "inference_p99_ms": format_ms(pipeline.inference_ms.p99),
+             "prepost_p50_ms": format_ms(pipeline.prepost_ms.p50),
+             "active_prompt": pipeline.active_prompt,
              "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS])})
         if report.warn:
             self.get_logger().warning(report.message,
