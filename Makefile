@@ -7,8 +7,14 @@ ROSENV := ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
 
 .PHONY: venv demo test lint bench train validate clean
 
+ROSTOOLS := ../shared/ros-tools/install.sh
+
 venv: $(STAMP)
 	textfusion_interfaces/install_into_venv.sh $(VENV)
+	scripts/ament_prefix_into_venv.sh $(VENV)
+	@# The ros2 CLI and launch (a test tool, not a dependency), when present beside the checkout.
+	if [ -x $(ROSTOOLS) ]; then $(ROSTOOLS) $(VENV); \
+	else echo "ros-tools: $(ROSTOOLS) not found; the ros2 CLI and launch tests will skip"; fi
 
 $(STAMP): requirements.txt constraints.txt setup.py
 	test -x $(PY) || python3 -m venv $(VENV)

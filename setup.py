@@ -9,7 +9,9 @@ PACKAGE = "textfusion_ros"
 setup(
     name=PACKAGE,
     version="0.1.0",
-    packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*", "training", "training.*"]),
+    # `training` stays out of installs (no top-level name in a shared site-packages); the
+    # editable install of a source checkout (make venv) still imports it from the repository.
+    packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*"]),
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),
@@ -33,7 +35,6 @@ setup(
     maintainer_email="textfusion@example.com",
     description="Real-time text-guided infrared + visible image fusion for ROS 2.",
     license="Apache-2.0",
-    tests_require=["pytest"],
     entry_points={
         "console_scripts": [
             "textfusion = textfusion_ros.cli:main",

@@ -20,10 +20,14 @@ class FusionBackend(Protocol):
         ...
 
 
+BACKENDS = ("torch",)
+"""Names `create_backend` knows (the node validates the backend parameter against them)."""
+
+
 def create_backend(name: str, model: FusionModelFile, device: str = "cpu",
                    threads: int = 0) -> FusionBackend:
     """Instantiate a backend by name; runtimes are imported only when chosen."""
     if name == "torch":
         from textfusion_ros.backends.torch_backend import TorchBackend
         return TorchBackend(model, device=device, threads=threads)
-    raise ValueError(f"unknown backend {name!r}; available: ['torch']")
+    raise ValueError(f"unknown backend {name!r}; available: {list(BACKENDS)}")
