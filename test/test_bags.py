@@ -120,9 +120,10 @@ def test_bag_eval_fuses_writes_reports_and_counts_bad(tmp_path, model_args, caps
     assert fused[0][1].decode().shape == (128, 160, 3)
 
 
-def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
+def test_bag_play_publishes_intact_frames_and_clock(tmp_path, monkeypatch):
     pytest.importorskip("rclpy", reason="bag-play needs rclpy (ROS 2)")
     from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from rosgraph_msgs.msg import Clock
     from sensor_msgs.msg import Image
 
     from textfusion_ros.ros.tools.spun_node import SpunNode
@@ -135,16 +136,21 @@ def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
     write_synthetic_bag(bag, SceneConfig(height=48, width=64, ir_bits=16), frames,
                         ir_topic=topics[0], vis_topic=topics[1])
     expected = {topic: [m for _, m in msgs] for topic, msgs in _images(bag).items()}
+    log_times = {message.log_ns for message in read_messages(bag)}
+    clock = []
 
     received = {topic: [] for topic in topics}
     qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
     with SpunNode("bag_play_test", join_timeout_s=5) as spun:
         for topic in topics:
             spun.node.create_subscription(Image, topic, received[topic].append, qos)
+        spun.node.create_subscription(
+            Clock, "/clock", lambda msg: clock.append(msg.clock.sec * 10**9 + msg.clock.nanosec),
+            QoSProfile(depth=100, reliability=ReliabilityPolicy.BEST_EFFORT))
         player = subprocess.Popen(
             [sys.executable, "-c",
              "import sys; from textfusion_ros.cli import main; sys.exit(main())",
-             "bag-play", str(bag), "--rate", "2", "--wait-for-subscribers", "20"],
+             "bag-play", str(bag), "--rate", "2", "--wait-for-subscribers", "20", "--clock"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             output, _ = player.communicate(timeout=40)
@@ -166,3 +172,6 @@ def test_bag_play_publishes_intact_frames(tmp_path, monkeypatch):
                 want.stamp_ns, want.frame_id, want.encoding)
             assert (got.height, got.width, got.step) == (want.height, want.width, want.step)
             assert bytes(got.data) == bytes(want.data)
+    # /clock: the bag's log times, in order (best effort: early ones may precede discovery).
+    assert clock and set(clock) <= log_times and clock == sorted(clock)
+    assert clock[-1] == max(log_times)
