@@ -20,6 +20,9 @@ $(STAMP): requirements.txt constraints.txt setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt --no-deps -e .
+	@# `training` is not an installed package (no top-level name in a shared install): this
+	@# checkout's venv imports it from the source tree, so `textfusion train` works here.
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "textfusion_source_checkout.pth").write_text("$(CURDIR)\n")'
 	touch $(STAMP)
 
 demo: venv

