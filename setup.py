@@ -27,7 +27,7 @@ setup(
     ],
     extras_require={
         "train": ["kornia", "tensorboard"],
-        "bags": ["rosbags", "rosbags-image"],
+        "bags": ["rosbags", "rosbags-image", "mcap"],
         "onnx": ["onnx", "onnxruntime"],
     },
     zip_safe=True,

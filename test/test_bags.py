@@ -74,6 +74,38 @@ def test_synth_bag_counts_encodings_rate_and_jitter(tmp_path, storage, ir_bits, 
     assert offset.std() > 0.1 * MS
 
 
+@pytest.mark.parametrize(("storage", "version"), [("mcap", 9), ("mcap", 8), ("sqlite3", 9)])
+def test_bags_record_what_rosbag2_records(tmp_path, storage, version):
+    import sqlite3
+
+    import yaml
+    from mcap.reader import make_reader
+
+    bag = tmp_path / "bag"
+    assert main(["synth-bag", str(bag), "--frames", "2", "--storage", storage, "--bag-version",
+                 str(version), "--height", "32", "--width", "32"]) == 0
+    info = yaml.safe_load((bag / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
+    assert (info["version"], info["ros_distro"]) == (version, "kilted")
+    for topic in info["topics_with_message_count"]:
+        qos = topic["topic_metadata"]["offered_qos_profiles"]
+        (profile,) = yaml.safe_load(qos) if isinstance(qos, str) else qos  # v8: a YAML string
+        assert (profile["reliability"], profile["durability"]) in [(1, 2), ("reliable", "volatile")]
+    (name,) = info["relative_file_paths"]
+    if storage == "mcap":
+        with open(bag / name, "rb") as f:
+            reader = make_reader(f)
+            channels = reader.get_summary().channels.values()
+            assert all(c.metadata["topic_type_hash"].startswith("RIHS01_") and
+                       c.metadata["offered_qos_profiles"] for c in channels)
+            (record,) = [m for m in reader.iter_metadata() if m.name == "rosbag2"]
+        embedded = record.metadata["serialized_metadata"]
+    else:
+        with sqlite3.connect(bag / name) as db:
+            (embedded,), = db.execute("SELECT metadata FROM metadata").fetchall()
+    assert yaml.safe_load(embedded)["ros_distro"] == "kilted"  # rosbags embeds the inner map
+    assert bag_topics(bag)["/ir/image"] == ("sensor_msgs/msg/Image", 2)  # still reads back
+
+
 def _with_bad_messages(source, target):
     """Copy `source` into `target`, adding an IR Image whose step is too short, then an IR +
     VIS pair of different sizes after the last frame."""
