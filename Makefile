@@ -7,13 +7,22 @@ ROSENV := ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
 
 .PHONY: venv demo test lint bench gpu-check train validate clean
 
+ROSTOOLS := ../shared/ros-tools/install.sh
+
 venv: $(STAMP)
 	textfusion_interfaces/install_into_venv.sh $(VENV)
+	scripts/ament_prefix_into_venv.sh $(VENV)
+	@# The ros2 CLI and launch (a test tool, not a dependency), when present beside the checkout.
+	if [ -x $(ROSTOOLS) ]; then $(ROSTOOLS) $(VENV); \
+	else echo "ros-tools: $(ROSTOOLS) not found; the ros2 CLI and launch tests will skip"; fi
 
 $(STAMP): requirements.txt constraints.txt setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt --no-deps -e .
+	@# `training` is not an installed package (no top-level name in a shared install): this
+	@# checkout's venv imports it from the source tree, so `textfusion train` works here.
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "textfusion_source_checkout.pth").write_text("$(CURDIR)\n")'
 	touch $(STAMP)
 
 demo: venv

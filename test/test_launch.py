@@ -1,7 +1,9 @@
-"""launch_testing of launch/fusion.launch.py, for a real ROS 2 install (colcon test).
+"""launch_testing of launch/fusion.launch.py: here with ../shared/ros-tools installed (make venv),
+or on a real ROS 2 install (colcon test).
 
-The launch arguments reach the node (namespace, prompt), a synchronized pair comes back
-fused, and the node exits 0 when launch stops it with SIGINT.
+The launch arguments reach the node (namespace, prompt, hardware_id), the launch file (not the
+node's own autostart) brings it to active, a synchronized pair comes back fused, and the node
+exits 0 when launch stops it with SIGINT.
 """
 
 import array
@@ -12,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip(
-    "launch_testing", reason="launch_testing is not installable here")
-pytest.importorskip("launch_ros", reason="launch_testing is not installable here")
+try:
+    import launch_ros  # noqa: F401
+    import launch_testing  # noqa: F401
+except ImportError:
+    from conftest import require_ros_tools
+    require_ros_tools("launch_testing / launch_ros")
 
 import launch  # noqa: E402
 import launch_testing.actions  # noqa: E402
@@ -23,6 +28,9 @@ import rclpy  # noqa: E402
 from ament_index_python.packages import get_package_share_directory  # noqa: E402
 from launch.actions import IncludeLaunchDescription  # noqa: E402
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
+from lifecycle_msgs.msg import State  # noqa: E402
+from lifecycle_msgs.srv import GetState  # noqa: E402
+from rcl_interfaces.srv import GetParameters  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
 from textfusion_interfaces.srv import SetPrompt  # noqa: E402
@@ -31,6 +39,7 @@ from textfusion_ros.ros.tools.domains import lease_domain  # noqa: E402
 
 NAMESPACE = "textfusion_launch_test"
 PROMPT = "highlight warm pedestrians"
+HARDWARE_ID = "launch_test_camera_pair"
 TIMEOUT_S = 60.0
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"  # inherited by the launched node
 if "ROS_DOMAIN_ID" not in os.environ:  # launch_testing imports this module in its own run
@@ -45,7 +54,9 @@ def generate_test_description():
     return launch.LaunchDescription([
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(str(launch_file)),
-            launch_arguments={"namespace": NAMESPACE, "prompt": PROMPT}.items()),
+            launch_arguments={"namespace": NAMESPACE, "prompt": PROMPT,
+                              "hardware_id": HARDWARE_ID, "use_sim_time": "false",
+                              "log_level": "info"}.items()),
         launch_testing.actions.ReadyToTest(),
     ])
 
@@ -78,6 +89,25 @@ class TestFusionLaunch(unittest.TestCase):
         response = future.result()
         self.assertFalse(response.success)  # an empty prompt is rejected...
         self.assertEqual(response.active_prompt, PROMPT)  # ...and the launch one stays
+
+    def call(self, srv_type, name, request):
+        client = self.node.create_client(srv_type, f"/{NAMESPACE}/fusion_node/{name}")
+        self.assertTrue(client.wait_for_service(timeout_sec=TIMEOUT_S))
+        future = client.call_async(request)
+        rclpy.spin_until_future_complete(self.node, future, timeout_sec=TIMEOUT_S)
+        return future.result()
+
+    def test_launch_drives_the_lifecycle(self):
+        deadline = time.monotonic() + TIMEOUT_S
+        state = None
+        while state != State.PRIMARY_STATE_ACTIVE and time.monotonic() < deadline:
+            state = self.call(GetState, "get_state", GetState.Request()).current_state.id
+            time.sleep(0.2)
+        self.assertEqual(state, State.PRIMARY_STATE_ACTIVE)
+        names = ["autostart", "hardware_id", "use_sim_time"]
+        values = self.call(GetParameters, "get_parameters", GetParameters.Request(names=names))
+        self.assertEqual([values.values[0].bool_value, values.values[1].string_value,
+                          values.values[2].bool_value], [False, HARDWARE_ID, False])
 
     def test_fuses_a_pair(self):
         ir, vis = generate_frame(SceneConfig(height=128, width=160, ir_bits=16), 0)

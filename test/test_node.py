@@ -36,6 +36,7 @@ from std_msgs.msg import String  # noqa: E402
 
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
 from textfusion_ros.paths import default_model_path  # noqa: E402
+from textfusion_ros.ros.diagnostics import status_name  # noqa: E402
 from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
 from textfusion_ros.ros.tools.domains import lease_domain  # noqa: E402
 from textfusion_ros.ros.tools.node_process import FusionNodeProcess  # noqa: E402
@@ -92,13 +93,16 @@ class Driver:
         self._diag: DiagnosticStatus | None = None
         self._stamp = 0
         node = self.node
-        node.create_subscription(Image, "/fused/image", self._on_fused, 10)
+        self.fused_sub = self.subscribe_fused()
         node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 10)
         self.set_prompt = node.create_client(SetPrompt, "/set_prompt")
         self.change_state = node.create_client(ChangeState, f"/{NODE}/change_state")
         self.get_state = node.create_client(GetState, f"/{NODE}/get_state")
         self.params = AsyncParameterClient(node, NODE)
         self.ir_pub = self.vis_pub = self.prompt_pub = None
+
+    def subscribe_fused(self):
+        return self.node.create_subscription(Image, "/fused/image", self._on_fused, 10)
 
     def create_publishers(self) -> None:
         """Reliable (default QoS) publishers, as a camera driver would create them."""
@@ -119,7 +123,7 @@ class Driver:
 
     def _on_diag(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
-            if status.name == f"{NODE}: fusion":
+            if status.name == status_name(f"/{NODE}"):
                 with self._cond:
                     self._diag = status
                     self._cond.notify_all()
@@ -457,6 +461,40 @@ def test_large_frames_arrive_intact_with_default_qos(fusion):
     msg = fusion.wait_fused(sent, 60.0)
     assert (msg.encoding, msg.height, msg.width) == ("bgr8", 1024, 1280)
     assert len(msg.data) == 1024 * 1280 * 3
+
+
+def test_lazy_work_idles_without_subscribers_and_resumes_at_once(fusion):
+    ir, vis = frames()
+    fusion.exchange(ir, vis)
+    fusion.node.destroy_subscription(fusion.fused_sub)
+    wait_until(lambda: not fusion.node.get_subscriptions_info_by_topic("/fused/image"),
+               what="the fused subscription to go")
+    status, idle = fusion.wait_diag(lambda s, v: s.message == "idle: no subscribers",
+                                    action=lambda: fusion.send(ir, vis), fresh=True)
+    assert status.level == DiagnosticStatus.OK and status.hardware_id == "none"
+    _, later = fusion.wait_diag(lambda s, v: int(v["vis_received"]) > int(idle["vis_received"])
+                                + 3, action=lambda: fusion.send(ir, vis), fresh=True)
+    assert later["frames_published"] == idle["frames_published"]  # nothing fused meanwhile
+
+    fusion.fused_sub = fusion.subscribe_fused()
+    wait_until(lambda: fusion.fused_sub.get_publisher_count() > 0, what="the fused publisher")
+    # The node may see the match a moment after this side does: pairs at 10 Hz until one
+    # comes back, which must be one of the first two.
+    sent = []
+    while len(sent) < 50 and not set(sent) & fusion.fused.keys():
+        sent.append(fusion.send(ir, vis))
+        time.sleep(0.1)
+    fusion.wait_fused(sent)
+    first = sent.index(min(set(sent) & fusion.fused.keys()))
+    assert first <= 1, f"the first fused pair was pair {first} after the subscription"
+
+
+def test_reconfigure_parameters_are_refused_while_configured(fusion):
+    result = fusion.set_param("ir_topic", "/elsewhere")
+    assert not result.successful and "only take(s) effect at configure" in result.reason
+    assert not fusion.set_param("queue_size", 0).successful  # out of its range
+    assert fusion.set_param("homography", [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+                            ).successful  # applies at once
 
 
 def test_free_text_prompt_loads_the_encoder_while_images_keep_flowing(own_fusion):

@@ -21,7 +21,12 @@ from textfusion_ros.ros.messages import (  # noqa: E402
     image_to_array,
     stamp_ns,
 )
-from textfusion_ros.ros.params import declare_dataclass, read_dataclass  # noqa: E402
+from textfusion_ros.ros.params import (  # noqa: E402
+    declare_dataclass,
+    read_dataclass,
+    reconfigure_needed,
+    validate_at_set_time,
+)
 from textfusion_ros.ros.qos import image_qos, matching_reliability, select_reliability  # noqa: E402
 
 RELIABLE, BEST_EFFORT = ReliabilityPolicy.RELIABLE, ReliabilityPolicy.BEST_EFFORT
@@ -92,8 +97,8 @@ def test_parameters_from_dataclasses(node):
     assert read_dataclass(node, NodeConfig) == NodeConfig()
     descriptor = node.describe_parameter("slop")
     assert "half the 33 ms period" in descriptor.description
-    assert "next configure" in descriptor.description
-    assert "next configure" not in node.describe_parameter("prompt").description
+    assert "needs a reconfigure" in descriptor.description
+    assert "needs a reconfigure" not in node.describe_parameter("prompt").description
 
     homography = [2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0]
     node.set_parameters([Parameter("homography", value=homography),
@@ -103,3 +108,38 @@ def test_parameters_from_dataclasses(node):
     assert read_dataclass(node, NodeConfig, {"slop": 0.5}).slop == 0.5
     with pytest.raises(ValueError, match="reliability"):
         read_dataclass(node, NodeConfig, {"reliability": "never"})
+
+
+def test_parameter_ranges_and_read_only(node):
+    declare_dataclass(node, FusionConfig)
+    declare_dataclass(node, NodeConfig)
+    (queue_range,) = node.describe_parameter("queue_size").integer_range
+    assert (queue_range.from_value, queue_range.step) == (1, 1)
+    (slop_range,) = node.describe_parameter("slop").floating_point_range
+    assert slop_range.from_value == 0.0
+    results = node.set_parameters([Parameter("queue_size", value=0),
+                                   Parameter("agc_high_percentile", value=101.0),
+                                   Parameter("autostart", value=False)])
+    assert [r.successful for r in results] == [False, False, False]
+    assert "read-only" in results[2].reason
+    assert node.describe_parameter("autostart").read_only
+    assert node.get_parameter("queue_size").value == NodeConfig().queue_size
+
+
+def test_reconfigure_needed_names_the_static_fields():
+    assert reconfigure_needed({"prompt": "x", "homography": [], "use_sim_time": True}) == []
+    assert reconfigure_needed({"ir_topic": "/a", "model": "m", "prompt": "x"}) == [
+        "ir_topic", "model"]
+
+
+def test_set_time_validation(tmp_path):
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(b"")
+    validate_at_set_time(FusionConfig(model=str(model), device="cuda:1"),
+                         {"model": str(model), "device": "cuda:1"})
+    with pytest.raises(ValueError, match="does not exist"):
+        validate_at_set_time(FusionConfig(model=str(tmp_path / "no")), {"model": "no"})
+    with pytest.raises(ValueError, match="unknown backend 'onnx'"):
+        validate_at_set_time(FusionConfig(backend="onnx"), {"backend": "onnx"})
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        validate_at_set_time(FusionConfig(device="gpu"), {"device": "gpu"})

@@ -125,6 +125,8 @@ class NodeConfig:
     """Row-major 3x3 IR-to-VIS pixel homography (9 numbers); empty = resize IR to the VIS size."""
     autostart: bool = True
     """Configure and activate at startup; false = wait for lifecycle transitions."""
+    hardware_id: str = "none"
+    """hardware_id of the diagnostic status: name the camera pair (e.g. front_ir_rgb)."""
     diagnostics_period: float = 1.0
     """Seconds between /diagnostics messages."""
     stats_window: int = 300

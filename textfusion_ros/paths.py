@@ -11,9 +11,10 @@ DEFAULT_MODEL_NAME = "textfusion_minilm.safetensors"
 
 
 def share_dirs() -> list[Path]:
-    """Candidate folders holding `models/`, `config/`, `launch/`: checkout first, then installs."""
+    """Candidate folders holding `models/`, `config/`, `launch/`: checkout first, then installs
+    (ament prefixes in their order, then this Python's prefix)."""
     dirs = [Path(__file__).resolve().parents[1]]
-    prefixes = [sys.prefix, *os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep)]
+    prefixes = [*os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep), sys.prefix]
     dirs += [Path(p) / "share" / PACKAGE for p in prefixes if p]
     return dirs
 

@@ -36,6 +36,7 @@ class EvalOptions:
     out_topic: str = "/fused/image"
     out_storage: str = "mcap"
     metrics: bool = True
+    out_version: int = 9
 
 
 @dataclass
@@ -61,7 +62,8 @@ def evaluate_bag(bag: str | Path, pipeline: FusionPipeline,
                              + ", ".join(f"{t} ({m})" for t, (m, _) in sorted(available.items())))
     sync = ApproximateTimeSync(options.queue_size, options.slop)
     tally = _Tally()
-    writer = BagWriter(options.out, options.out_storage) if options.out else None
+    writer = (BagWriter(options.out, options.out_storage, options.out_version) if options.out
+              else None)
     start = time.perf_counter()
     with writer or nullcontext():
         for message in read_messages(bag, streams):

@@ -1,8 +1,9 @@
 """rosbag2 bags of sensor_msgs/Image, read and written with `rosbags` (no ROS installation).
 
 Messages are (de)serialized with the ROS 2 Kilted type store. Bags are written in rosbag2
-format version 9 with the mcap or sqlite3 storage plugin; either is read back (a bag folder,
-or a single .mcap / .db3 file).
+format version 9 (or 8, for Humble-era readers) with the mcap or sqlite3 storage plugin, with
+what rosbag2 records besides (ros_distro, offered QoS, MCAP topic_type_hash; see
+rosbag2_meta); either is read back (a bag folder, or a single .mcap / .db3 file).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 from rosbags.serde import SerdeError
 from rosbags.typesys import Stores, get_typestore
 
+from textfusion_ros.bags.rosbag2_meta import BAG_VERSIONS, RELIABLE_PUBLISHER_QOS, finish_bag
 from textfusion_ros.imaging.image_codec import BadImageError, decode_image, encode_image
 
 IMAGE_MSGTYPE = "sensor_msgs/msg/Image"
@@ -121,13 +123,15 @@ class BagWriter:
     As with rosbags' Writer, leaving the context on an exception aborts the bag (no metadata).
     """
 
-    def __init__(self, path: str | Path, storage: str = "mcap") -> None:
+    def __init__(self, path: str | Path, storage: str = "mcap", version: int = 9) -> None:
         if storage not in STORAGES:
             raise ValueError(f"storage must be one of {sorted(STORAGES)}, got {storage!r}")
+        if version not in BAG_VERSIONS:
+            raise ValueError(f"bag version must be one of {list(BAG_VERSIONS)}, got {version}")
         if Path(path).exists():
             raise ValueError(f"{path} exists already; rosbag2 bags are not overwritten")
-        self._writer = Writer(path, version=Writer.VERSION_LATEST,
-                              storage_plugin=STORAGES[storage])
+        self.path = Path(path)
+        self._writer = Writer(path, version=version, storage_plugin=STORAGES[storage])
         self._connections: dict[str, Connection] = {}
 
     def __enter__(self) -> BagWriter:
@@ -137,13 +141,17 @@ class BagWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self._writer.__exit__(exc_type, exc, traceback)
+        if exc_type is None:
+            finish_bag(self.path, {topic: c.digest for topic, c in self._connections.items()})
 
     def write(self, topic: str, log_ns: int, data: bytes | memoryview,
               msgtype: str = IMAGE_MSGTYPE) -> None:
         """Append serialized `data` of `msgtype` on `topic`, recorded at `log_ns`."""
         connection = self._connections.get(topic)
         if connection is None:
-            connection = self._writer.add_connection(topic, msgtype, typestore=TYPESTORE)
+            connection = self._writer.add_connection(
+                topic, msgtype, typestore=TYPESTORE,
+                offered_qos_profiles=[RELIABLE_PUBLISHER_QOS])
             self._connections[topic] = connection
         self._writer.write(connection, log_ns, data)
 

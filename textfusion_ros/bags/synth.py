@@ -48,13 +48,14 @@ class BagTiming:
 
 def write_synthetic_bag(out: str | Path, scene: SceneConfig, frames: int,
                         timing: BagTiming = BagTiming(), storage: str = "mcap",
-                        ir_topic: str = "/ir/image", vis_topic: str = "/vis/image") -> int:
+                        ir_topic: str = "/ir/image", vis_topic: str = "/vis/image",
+                        version: int = 9) -> int:
     """Write `frames` IR + VIS pairs (IR mono8 or mono16 per scene.ir_bits, VIS bgr8) to a new
     bag at `out`; return the number of messages written."""
     if frames < 1:
         raise ValueError(f"frames must be >= 1, got {frames}")
     rng = np.random.default_rng(scene.seed)
-    with BagWriter(out, storage) as writer:
+    with BagWriter(out, storage, version) as writer:
         for index in range(frames):
             ir, vis = generate_frame(scene, index)
             nominal = START_NS + round(index * 1e9 / timing.rate)

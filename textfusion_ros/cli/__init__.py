@@ -34,7 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(commands)
     for plugin in entry_points(group="textfusion_ros.commands"):
-        plugin.load()(commands)
+        try:
+            register = plugin.load()
+        except ModuleNotFoundError:  # e.g. `train` outside a source checkout (not installed)
+            continue
+        register(commands)
     return parser
 
 

@@ -26,6 +26,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out-topic", default="/fused/image")
     p.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap",
                    help="storage of --out")
+    p.add_argument("--bag-version", type=int, choices=(8, 9), default=9,
+                   help="rosbag2 format of --out: 9 (Jazzy, Kilted) or 8 (older readers)")
     p.add_argument("--no-metrics", action="store_true", help="skip the fusion metrics")
     p.add_argument("--report", help="write the full report (per frame too) to this JSON file")
     p.set_defaults(handler=run)
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     pipeline = FusionPipeline(fusion_config(args, prompt=args.prompt))
     options = EvalOptions(args.ir_topic, args.vis_topic, args.slop, args.queue_size, args.out,
-                          args.out_topic, args.storage, not args.no_metrics)
+                          args.out_topic, args.storage, not args.no_metrics, args.bag_version)
     report = evaluate_bag(args.bag, pipeline, options)
     print(format_summary(report))
     if args.report:

@@ -21,6 +21,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="BEST_EFFORT publishers (default: RELIABLE)")
     p.add_argument("--wait-for-subscribers", type=float, default=0.0, metavar="SECONDS",
                    help="wait up to this long for a subscriber on every topic before playing")
+    p.add_argument("--clock", action="store_true",
+                   help="publish /clock with the bag's log times (for use_sim_time nodes)")
     p.set_defaults(handler=run)
 
 
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.default_int_handler)
     options = PlayOptions(args.rate, args.loop, tuple(args.topics) if args.topics else None,
-                          args.depth, args.best_effort, args.wait_for_subscribers)
+                          args.depth, args.best_effort, args.wait_for_subscribers, args.clock)
     result = play(args.bag, options)
     state = "interrupted" if result.interrupted else "done"
     print(f"bag-play {state}: published {result.published} messages "

@@ -14,6 +14,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("out", help="bag folder to create (must not exist)")
     p.add_argument("--frames", type=int, default=60, help="frames per camera")
     p.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+    p.add_argument("--bag-version", type=int, choices=(8, 9), default=9,
+                   help="rosbag2 format: 9 (Jazzy, Kilted) or 8 (older readers)")
     p.add_argument("--ir-bits", type=int, choices=(8, 16), default=16,
                    help="IR as mono16 raw counts or mono8")
     p.add_argument("--height", type=int, default=512)
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
                         ir_bits=args.ir_bits)
     timing = BagTiming(args.rate, args.ir_offset_ms, args.jitter_ms)
     count = write_synthetic_bag(args.out, scene, args.frames, timing, args.storage,
-                                args.ir_topic, args.vis_topic)
+                                args.ir_topic, args.vis_topic, args.bag_version)
     print(f"wrote {count} messages ({args.frames} per topic on {args.ir_topic}, "
           f"{args.vis_topic}) to {args.out} ({args.storage})")
     return 0

@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 import rclpy
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
@@ -29,7 +29,9 @@ from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.ros import qos
+from textfusion_ros.ros.diagnostics import OK, HealthRules, status_name
 from textfusion_ros.ros.executor import DrainingExecutor
+from textfusion_ros.ros.lazy import anyone_subscribed
 from textfusion_ros.ros.messages import (
     array_to_image,
     diagnostic_array,
@@ -37,7 +39,12 @@ from textfusion_ros.ros.messages import (
     stamp_ns,
 )
 from textfusion_ros.ros.monitor import CAMERAS, FusionMonitor, format_ms
-from textfusion_ros.ros.params import declare_dataclass, read_dataclass
+from textfusion_ros.ros.params import (
+    declare_dataclass,
+    read_dataclass,
+    reconfigure_needed,
+    validate_at_set_time,
+)
 from textfusion_ros.ros.worker import LatestWorker
 from textfusion_ros.sync import ApproximateTimeSync
 from textfusion_ros.text import PromptRejected, validate_prompt
@@ -62,6 +69,7 @@ class FusionNode(LifecycleNode):
         self._pipeline: FusionPipeline | None = None
         self._sync: ApproximateTimeSync | None = None
         self._monitor: FusionMonitor | None = None
+        self._health: HealthRules | None = None
         self._worker: LatestWorker | None = None
         self._fused_pub = self._diag_pub = self._diag_timer = None
         self._prompt_srv = self._prompt_sub = None
@@ -94,6 +102,7 @@ class FusionNode(LifecycleNode):
         self._sync = ApproximateTimeSync(config.queue_size, config.slop,
                                          config.time_jump_threshold)
         self._monitor = FusionMonitor(config.stats_window, config.silence_timeout)
+        self._health = HealthRules(config.silence_timeout)
         self._worker = LatestWorker(self._process, self._on_worker_error, "fusion_worker")
         self._fused_pub = self.create_lifecycle_publisher(
             Image, config.fused_topic, qos.image_qos(ReliabilityPolicy.RELIABLE,
@@ -171,9 +180,13 @@ class FusionNode(LifecycleNode):
                 destroy(entity)
         self._fused_pub = self._diag_pub = self._diag_timer = None
         self._prompt_srv = self._prompt_sub = None
-        self._pipeline = self._sync = self._monitor = self._worker = None
+        self._pipeline = self._sync = self._monitor = self._worker = self._health = None
 
     # Images ------------------------------------------------------------------------------
+
+    def _output_publishers(self) -> list:
+        """The outputs whose subscribers make the node work (lazy work)."""
+        return [self._fused_pub]
 
     def _topic(self, camera: int) -> str:
         return self._config.vis_topic if camera == VIS else self._config.ir_topic
@@ -208,6 +221,8 @@ class FusionNode(LifecycleNode):
         if worker is None:  # a message still in flight after cleanup
             return
         monitor.on_message(camera)
+        if not anyone_subscribed(self._output_publishers()):
+            return  # lazy: nobody listens, so nothing is decoded or fused
         try:
             image = image_to_array(msg)
             if camera == VIS and image.dtype != np.uint8:
@@ -254,13 +269,13 @@ class FusionNode(LifecycleNode):
              "prepost_p50_ms": format_ms(pipeline.prepost_ms.p50),
              "active_prompt": pipeline.active_prompt,
              "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS])})
-        if report.warn:
-            self.get_logger().warning(report.message,
+        health = self._health.assess(report, not anyone_subscribed(self._output_publishers()))
+        if health.level != OK:
+            self.get_logger().warning(health.message,
                                       throttle_duration_sec=self._config.log_throttle)
-        level = DiagnosticStatus.WARN if report.warn else DiagnosticStatus.OK
         self._diag_pub.publish(diagnostic_array(
-            self.get_clock().now().to_msg(), f"{self.get_name()}: fusion", "textfusion_ros",
-            level, report.message, report.values))
+            self.get_clock().now().to_msg(), status_name(self.get_fully_qualified_name()),
+            self._config.hardware_id, bytes([health.level]), health.message, report.values))
 
     # Prompt ------------------------------------------------------------------------------
 
@@ -292,8 +307,13 @@ class FusionNode(LifecycleNode):
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
         """Validate every change; `prompt` and `homography` apply at once."""
         changes = {param.name: param.value for param in params}
+        if self._pipeline is not None and (needed := reconfigure_needed(changes)):
+            return SetParametersResult(successful=False, reason=(
+                f"{', '.join(needed)} only take(s) effect at configure: deactivate and clean up "
+                "the node, set it, then configure again"))
         try:
             fusion = read_dataclass(self, FusionConfig, changes)
+            validate_at_set_time(fusion, changes)
             AgcConfig(fusion.agc_low_percentile, fusion.agc_high_percentile)
             homography = parse_homography(read_dataclass(self, NodeConfig, changes).homography)
             if "prompt" in changes:
@@ -337,6 +357,9 @@ def main(args: list[str] | None = None) -> int:
         while not stop.is_set() and rclpy.ok():
             executor.spin_once(timeout_sec=_SPIN_TIMEOUT_S)
     finally:
+        # Ctrl-C reaches the node twice under ros2 launch (the terminal's, then launch's). Python
+        # restores the default handler while it exits, so a late second SIGINT would kill it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         executor.drain()
         node.close()
         node.destroy_node()

@@ -1,7 +1,9 @@
 """Replay a rosbag2 bag into live ROS topics, paced by its log times (`textfusion bag-play`).
 
 The recorded serialized bytes are published as they are, so stamps are as recorded: a looped
-bag jumps back in time at each restart, which consumers must tolerate.
+bag jumps back in time at each restart, which consumers must tolerate. With `clock`, /clock
+carries the bag's log time of each message just before it is published (as `ros2 bag play
+--clock`), for nodes run with use_sim_time.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rclpy
+from builtin_interfaces.msg import Time
 from rclpy.duration import Duration
 from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
+from rosgraph_msgs.msg import Clock
 
 from textfusion_ros.bags.io import bag_topics, read_messages
 
 ACK_TIMEOUT_S = 5.0
+CLOCK_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)  # as rclpy reads it
 _POLL_S = 0.05
 
 
@@ -35,6 +40,8 @@ class PlayOptions:
     best_effort: bool = False
     wait_for_subscribers_s: float = 0.0
     """Before playing, wait up to this long until every topic has a subscriber."""
+    clock: bool = False
+    """Publish /clock with the bag's log times."""
 
     def __post_init__(self) -> None:
         if not self.rate > 0.0:
@@ -80,8 +87,10 @@ def play(bag: str | Path, options: PlayOptions = PlayOptions()) -> PlayResult:
                                                        topic, qos)
                           for topic in topics}
             _wait_for_subscribers(publishers, options.wait_for_subscribers_s)
+            clock = (node.create_publisher(Clock, "/clock", CLOCK_QOS) if options.clock
+                     else None)
             while True:
-                _play_once(bag, publishers, options.rate, result)
+                _play_once(bag, publishers, options.rate, result, clock)
                 result.passes += 1
                 if not options.loop:
                     break
@@ -95,7 +104,7 @@ def play(bag: str | Path, options: PlayOptions = PlayOptions()) -> PlayResult:
 
 
 def _play_once(bag: str | Path, publishers: dict[str, Publisher], rate: float,
-               result: PlayResult) -> None:
+               result: PlayResult, clock: Publisher | None) -> None:
     start, first_ns = time.monotonic(), None
     for message in read_messages(bag, publishers):
         if first_ns is None:
@@ -103,6 +112,9 @@ def _play_once(bag: str | Path, publishers: dict[str, Publisher], rate: float,
         delay = start + (message.log_ns - first_ns) / 1e9 / rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        if clock is not None:
+            sec, nanosec = divmod(message.log_ns, 1_000_000_000)
+            clock.publish(Clock(clock=Time(sec=sec, nanosec=nanosec)))
         publishers[message.topic].publish(bytes(message.data))
         result.published += 1
 

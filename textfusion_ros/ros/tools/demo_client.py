@@ -15,6 +15,7 @@ from sensor_msgs.msg import Image
 from textfusion_interfaces.srv import SetPrompt
 from textfusion_ros.bags.io import ImageMessage
 from textfusion_ros.demo.live_report import DiagnosticsSample, FusedFrame, PromptCall
+from textfusion_ros.ros.diagnostics import status_name
 from textfusion_ros.ros.tools.spun_node import SpunNode
 
 IR_TOPIC, VIS_TOPIC, FUSED_TOPIC = "/ir/image", "/vis/image", "/fused/image"
@@ -54,7 +55,7 @@ class DemoClient(SpunNode):
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
         received_ns = time.time_ns()
         for status in msg.status:
-            if status.name == f"{self.node_name}: fusion":
+            if status.name == status_name(f"/{self.node_name}"):
                 sample = DiagnosticsSample(received_ns, status.message,
                                            {kv.key: kv.value for kv in status.values})
                 with self._lock:
