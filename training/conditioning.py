@@ -15,8 +15,9 @@ PIAFusion's idea):
 - low-light prompt: the daytime visible brightness wherever the night image still holds a
   signal at coarse scale, its details only where their SNR allows (so the network learns to
   brighten and denoise, never to turn noise into texture), and the infrared where the visible
-  holds nothing; the infrared target is lifted by the scene's mean brightening, so warm
-  targets brighten with the scene and stay as conspicuous as under the default prompt.
+  holds nothing; the infrared target's warm targets (its hottest pixels) are lifted by the
+  scene's mean brightening, so they brighten with the scene and stay as conspicuous as under
+  the default prompt.
 Night samples may also carry an infrared degradation, fused as given.
 
 The default class also sees the other degradations "as given": degraded inputs with degraded
@@ -41,6 +42,7 @@ from training.prompts import PROMPT_CLASSES
 
 NIGHT_CLASS = "vis_low_light"
 IR_DEGRADATIONS = ("ir_noise", "ir_low_contrast")
+HOT_RANGE = (90.0, 98.0)  # infrared percentiles over which a pixel becomes a warm target
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ def night_targets(day_vis: np.ndarray, ir: np.ndarray, night_clean: np.ndarray,
     seen = smoothstep(log_snr, targets.base_snr_low, targets.snr_low)
     restored = seen * (base + lit * (y - base)) + (1.0 - seen) * ir
     lift = max(0.0, float(restored.mean() - as_seen.mean()))
-    return np.clip(ir + lift, 0.0, 1.0), restored, crcb
+    hot = smoothstep(ir, float(np.percentile(ir, HOT_RANGE[0])),
+                     float(np.percentile(ir, HOT_RANGE[1])) + 1e-6)
+    return np.clip(ir + lift * hot, 0.0, 1.0), restored, crcb
 
 
 class PromptTable:
