@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from textfusion_ros.cli.detector_options import add_detector_options, detector_config
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
@@ -29,11 +31,23 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="storage of --out")
     p.add_argument("--no-metrics", action="store_true", help="skip the fusion metrics")
     p.add_argument("--report", help="write the full report (per frame too) to this JSON file")
+    p.add_argument("--detect", action="store_true",
+                   help="run the detector on every fused frame: counts per class, scores")
+    p.add_argument("--labels", help="with --detect: ground truth, a folder of YOLO <stem>.txt "
+                   "(stem: VIS stamp in ns or the frame index as 6 digits) or a COCO JSON; "
+                   "adds mAP@0.5 and mAP@0.5:0.95")
+    p.add_argument("--label-names", nargs="*", default=None,
+                   help="class names of YOLO label ids (default: the 80 COCO classes)")
+    add_detector_options(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from textfusion_ros.bags.evaluate import EvalOptions, evaluate_bag, format_summary
+    from textfusion_ros.bags.evaluate import (
+        EvalOptions,
+        evaluate_bag,
+        format_summary,
+    )
     from textfusion_ros.config import FusionConfig
     from textfusion_ros.pipeline import FusionPipeline
 
@@ -42,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
                                            prompt=args.prompt))
     options = EvalOptions(args.ir_topic, args.vis_topic, args.slop, args.queue_size, args.out,
                           args.out_topic, args.storage, not args.no_metrics)
-    report = evaluate_bag(args.bag, pipeline, options)
+    detecting = _detecting(args) if args.detect else None
+    report = evaluate_bag(args.bag, pipeline, options, detecting)
     print(format_summary(report))
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=1))
@@ -52,3 +67,13 @@ def run(args: argparse.Namespace) -> int:
         print("textfusion bag-eval: no pairs were fused", flush=True)
         return 1
     return 0
+
+
+def _detecting(args: argparse.Namespace):
+    from textfusion_ros.bags.evaluate import Detecting
+    from textfusion_ros.detection.coco import COCO80
+    from textfusion_ros.detection.detector import create_detector
+    from textfusion_ros.detection.evaluation import GroundTruth
+
+    labels = GroundTruth(args.labels, args.label_names or COCO80) if args.labels else None
+    return Detecting(create_detector(detector_config(args)), labels)

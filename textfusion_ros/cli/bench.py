@@ -1,9 +1,12 @@
-"""`textfusion bench`: compute (GMAC) and median latency per frame of the fusion network."""
+"""`textfusion bench`: compute (GMAC) and median latency per frame of the fusion network, and
+the detector's median latency per frame at the same size."""
 
 from __future__ import annotations
 
 import argparse
 import json
+
+from textfusion_ros.cli.detector_options import add_detector_options, detector_config
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -18,16 +21,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--backend", default="torch")
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--no-detector", action="store_true", help="skip timing the detector")
+    add_detector_options(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from textfusion_ros.config import FusionConfig
-    from textfusion_ros.demo.benchmark import benchmark_backend
+    from textfusion_ros.demo.benchmark import benchmark_backend, benchmark_detector
 
     config = FusionConfig(model=args.model, device=args.device, backend=args.backend,
                           threads=args.threads)
     result = benchmark_backend(config, args.height, args.width, args.frames, args.flops)
+    detector = detector_config(args)
+    if detector.enabled and not args.no_detector:
+        result.update(benchmark_detector(detector, args.height, args.width, args.frames))
     if args.json:
         print(json.dumps(result, indent=1))
     else:

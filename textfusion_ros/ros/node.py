@@ -24,11 +24,13 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
 from textfusion_interfaces.srv import SetPrompt
-from textfusion_ros.config import FusionConfig, NodeConfig
+from textfusion_ros.config import DetectorConfig, FusionConfig, NodeConfig
+from textfusion_ros.detection.prompt_classes import PromptClassMatcher
 from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.ros import qos
+from textfusion_ros.ros.detections import DetectionOutput
 from textfusion_ros.ros.executor import DrainingExecutor
 from textfusion_ros.ros.messages import (
     array_to_image,
@@ -43,6 +45,7 @@ from textfusion_ros.sync import ApproximateTimeSync
 from textfusion_ros.text import PromptRejected, validate_prompt
 
 IR, VIS = 0, 1
+DETECTOR = "detector."  # parameter prefix of the DetectorConfig fields
 SUCCESS = TransitionCallbackReturn.SUCCESS
 _SPIN_TIMEOUT_S = 0.2  # how soon a signal ends the spin loop
 
@@ -54,6 +57,7 @@ class FusionNode(LifecycleNode):
         super().__init__(node_name, **kwargs)
         declare_dataclass(self, FusionConfig)
         declare_dataclass(self, NodeConfig)
+        declare_dataclass(self, DetectorConfig, DETECTOR)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._images_group = MutuallyExclusiveCallbackGroup()
         self._config = NodeConfig()
@@ -63,6 +67,8 @@ class FusionNode(LifecycleNode):
         self._sync: ApproximateTimeSync | None = None
         self._monitor: FusionMonitor | None = None
         self._worker: LatestWorker | None = None
+        self._detections: DetectionOutput | None = None
+        self._marker: LatestWorker | None = None  # finds the classes a prompt names
         self._fused_pub = self._diag_pub = self._diag_timer = None
         self._prompt_srv = self._prompt_sub = None
         # Created by activate, destroyed by deactivate.
@@ -104,9 +110,23 @@ class FusionNode(LifecycleNode):
         self._prompt_srv = self.create_service(SetPrompt, "set_prompt", self._on_prompt_service)
         self._prompt_sub = self.create_subscription(String, config.prompt_topic,
                                                     self._on_prompt_topic, 10)
+        self._configure_detections(read_dataclass(self, DetectorConfig, prefix=DETECTOR), config)
         self.get_logger().info(
             f"configured: model {pipeline.model_path}, backend {pipeline.backend.name}, "
             f"prompt {pipeline.active_prompt!r}")
+
+    def _configure_detections(self, detector: DetectorConfig, config: NodeConfig) -> None:
+        if not detector.enabled:
+            return
+        self._detections = DetectionOutput(self, detector, config)
+        matcher = PromptClassMatcher(self._pipeline.prompts.encode, detector.classes,
+                                     detector.prompt_class_threshold)
+        self._marker = LatestWorker(
+            lambda prompt: setattr(self._detections, "marked", matcher.match(prompt)),
+            self._on_worker_error, "prompt_classes")
+        self._marker.start()
+        if self._pipeline.active_prompt != self._pipeline.model.default_prompt:
+            self._marker.put(self._pipeline.active_prompt)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         result = super().on_activate(state)  # enables the fused publisher first
@@ -162,6 +182,11 @@ class FusionNode(LifecycleNode):
             self._monitor.deactivated()
 
     def _release(self) -> None:
+        if self._marker is not None:
+            self._marker.stop()
+        if self._detections is not None:
+            self._detections.destroy(self)
+        self._detections = self._marker = None
         for entity, destroy in ((self._diag_timer, self.destroy_timer),
                                 (self._diag_pub, self.destroy_publisher),
                                 (self._fused_pub, self.destroy_lifecycle_publisher),
@@ -234,6 +259,8 @@ class FusionNode(LifecycleNode):
         self._fused_pub.publish(array_to_image(fused, header))
         latency_ns = self.get_clock().now().nanoseconds - stamp_ns(header.stamp)
         self._monitor.on_published(latency_ns / 1e6)
+        if self._detections is not None:
+            self._detections.process(fused, header)
 
     def _on_worker_error(self, error: BaseException) -> None:
         self._monitor.on_error()
@@ -247,7 +274,8 @@ class FusionNode(LifecycleNode):
         report = self._monitor.report(
             self._sync.dropped, worker.dropped, self._sync.time_jumps,
             {"backend": pipeline.backend.name, "active_prompt": pipeline.active_prompt,
-             "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS])})
+             "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS]),
+             **(self._detections.diagnostics() if self._detections is not None else {})})
         if report.warn:
             self.get_logger().warning(report.message,
                                       throttle_duration_sec=self._config.log_throttle)
@@ -268,6 +296,7 @@ class FusionNode(LifecycleNode):
             self.get_logger().error(f"prompt from {source} could not be applied: {error}")
             return False, f"prompt could not be applied: {error}"
         self.set_parameters([Parameter("prompt", Parameter.Type.STRING, active)])
+        self._mark_prompt_classes()
         self.get_logger().info(f"prompt set by {source}: {active!r}")
         return True, f"prompt set: {active!r}"
 
@@ -290,6 +319,7 @@ class FusionNode(LifecycleNode):
             fusion = read_dataclass(self, FusionConfig, changes)
             AgcConfig(fusion.agc_low_percentile, fusion.agc_high_percentile)
             homography = parse_homography(read_dataclass(self, NodeConfig, changes).homography)
+            read_dataclass(self, DetectorConfig, changes, DETECTOR)
             if "prompt" in changes:
                 self._apply_prompt_parameter(changes["prompt"], fusion.max_prompt_chars)
         except Exception as error:  # PromptRejected, HomographyError, ...
@@ -305,6 +335,13 @@ class FusionNode(LifecycleNode):
         elif text != self._pipeline.active_prompt:
             self._pipeline.set_prompt(text)
             self.get_logger().info(f"prompt set by parameter: {self._pipeline.active_prompt!r}")
+            self._mark_prompt_classes()
+
+
+    def _mark_prompt_classes(self) -> None:
+        """Find the detector classes the new prompt names, off the calling thread."""
+        if self._marker is not None:
+            self._marker.put(self._pipeline.active_prompt)
 
 
 def _label(reliability: ReliabilityPolicy | None) -> str:

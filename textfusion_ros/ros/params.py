@@ -27,8 +27,11 @@ def _default(item: dataclasses.Field) -> Any:
     return item.default
 
 
-def declare_dataclass(node: Node, cls: type) -> None:
-    """Declare one parameter per field of `cls`: its default, type and docstring.
+def declare_dataclass(node: Node, cls: type, prefix: str = "") -> None:
+    """Declare one parameter `prefix + field` per field of `cls`: default, type and docstring.
+
+    A prefix such as "detector." gives the names a nested YAML block under ros__parameters
+    (`detector: {model: ...}`) sets.
 
     An empty-list default is declared by type only (ROS cannot infer it from `[]`), so such a
     parameter reads as unset until given and `read_dataclass` returns the default for it.
@@ -37,28 +40,31 @@ def declare_dataclass(node: Node, cls: type) -> None:
     docs = field_docs(cls)
     for item in dataclasses.fields(cls):
         description = docs.get(item.name, "")
-        if item.name not in DYNAMIC:
+        if prefix + item.name not in DYNAMIC:
             description += " (applies at the next configure)"
         descriptor = ParameterDescriptor(description=description)
         value = _default(item)
         if isinstance(value, list) and not value:
             (element,) = typing.get_args(hints[item.name])
             value = _LIST_TYPES[element]
-        node.declare_parameter(item.name, value, descriptor)
+        node.declare_parameter(prefix + item.name, value, descriptor)
 
 
-def read_dataclass(node: Node, cls: type, changes: dict[str, Any] | None = None) -> Any:
-    """Build `cls` from the node's parameters, with `changes` (name → value) applied on top.
+def read_dataclass(node: Node, cls: type, changes: dict[str, Any] | None = None,
+                   prefix: str = "") -> Any:
+    """Build `cls` from the node's parameters `prefix + field`, with `changes` (parameter name
+    → value) applied on top.
 
     Raises ValueError (from the dataclass's own checks) on invalid values.
     """
     values = {}
     for item in dataclasses.fields(cls):
-        if changes and item.name in changes:
-            value = changes[item.name]
+        name = prefix + item.name
+        if changes and name in changes:
+            value = changes[name]
         else:
             try:
-                value = node.get_parameter(item.name).value
+                value = node.get_parameter(name).value
             except ParameterUninitializedException:
                 value = None
         if value is None:

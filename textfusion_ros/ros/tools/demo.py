@@ -177,7 +177,8 @@ def _replay(client: DemoClient, bag: Path, options: DemoOptions) -> LiveRun:
                    ir_published=len(replay.stamps[IR_TOPIC]),
                    replay_s=(replay.finished_ns - replay.started_ns) / 1e9,
                    fused=client.fused(), diagnostics=client.diagnostics(), switch=call,
-                   final=final, replay_finished_ns=replay.finished_ns)
+                   final=final, replay_finished_ns=replay.finished_ns,
+                   detections=client.detections())
 
 
 def _wait_finished(client: DemoClient, pairs: int,
