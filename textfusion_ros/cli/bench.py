@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=1))
     else:
         for key, value in result.items():
-            print(f"{key:>16}: {value}")
+            print(f"{key:>18}: {value}")
     return 0

@@ -22,7 +22,12 @@ class PromptClassMatcher:
         self._encode = encode
         self.threshold = threshold
         self._phrases = [(name, word) for name in classes for word in SYNONYMS.get(name, (name,))]
-        self._vectors: torch.Tensor | None = None  # embedded on first use
+        self._vectors: torch.Tensor | None = None  # embedded by prepare() or on first use
+
+    def prepare(self) -> None:
+        """Embed the class names and synonyms now (loads the encoder if it is not loaded)."""
+        if self._vectors is None and self._phrases:
+            self._vectors = _unit(self._encode([word for _, word in self._phrases]))
 
     def similarities(self, prompt: str) -> dict[str, float]:
         """Best cosine similarity of any prompt word to each class (0 for an empty prompt)."""
@@ -31,8 +36,7 @@ class PromptClassMatcher:
         best = dict.fromkeys(dict.fromkeys(name for name, _ in self._phrases), 0.0)
         if not words or not self._phrases:
             return best
-        if self._vectors is None:
-            self._vectors = _unit(self._encode([word for _, word in self._phrases]))
+        self.prepare()
         cosine = _unit(self._encode(words)) @ self._vectors.T  # words × phrases
         for column, (name, _) in enumerate(self._phrases):
             best[name] = max(best[name], float(cosine[:, column].max()))

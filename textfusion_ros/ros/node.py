@@ -118,15 +118,18 @@ class FusionNode(LifecycleNode):
     def _configure_detections(self, detector: DetectorConfig, config: NodeConfig) -> None:
         if not detector.enabled:
             return
-        self._detections = DetectionOutput(self, detector, config)
+        self._detections = output = DetectionOutput(self, detector, config)
+        if output.detector.unknown_classes:
+            self.get_logger().info(
+                f"detector classes {list(output.detector.unknown_classes)} are not classes of "
+                f"the model: ignored")
+        # The text encoder loads here, so that a new prompt is matched in milliseconds.
         matcher = PromptClassMatcher(self._pipeline.prompts.encode, detector.classes,
                                      detector.prompt_class_threshold)
-        self._marker = LatestWorker(
-            lambda prompt: setattr(self._detections, "marked", matcher.match(prompt)),
-            self._on_worker_error, "prompt_classes")
+        output.marked = matcher.match(self._pipeline.active_prompt)
+        self._marker = LatestWorker(lambda prompt: setattr(output, "marked", matcher.match(prompt)),
+                                    self._on_worker_error, "prompt_classes")
         self._marker.start()
-        if self._pipeline.active_prompt != self._pipeline.model.default_prompt:
-            self._marker.put(self._pipeline.active_prompt)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         result = super().on_activate(state)  # enables the fused publisher first
