@@ -139,7 +139,8 @@ class DetectorConfig:
     `detector.<field>` (a nested YAML block under ros__parameters gives exactly these names)."""
 
     enabled: bool = True
-    """Run the detector on every fused frame (the shipped SSDLite when `model` is empty)."""
+    """Run the detector on every fused frame (the shipped SSDLite when `model` is empty; the
+    node turns detection off, warning, when that is not installed)."""
     model: str = ""
     """Path of a detector .onnx; empty = the shipped models/ssdlite_mobilenet_v2_coco.onnx."""
     format: str = "ssd_tf"

@@ -29,6 +29,14 @@ class Detector(Protocol):
         ...
 
 
+def shipped_detector() -> Path | None:
+    """The shipped SSDLite file, or None when it is not installed."""
+    try:
+        return find_shipped(SHIPPED_DETECTOR)
+    except FileNotFoundError:
+        return None
+
+
 def detector_path(config: DetectorConfig) -> Path:
     """The configured detector file, or the shipped SSDLite."""
     return Path(config.model) if config.model else find_shipped(SHIPPED_DETECTOR)

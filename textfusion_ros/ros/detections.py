@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 import numpy as np
@@ -17,10 +17,13 @@ from std_msgs.msg import Header
 from textfusion_ros.config import DetectorConfig, NodeConfig
 from textfusion_ros.detection.detector import create_detector
 from textfusion_ros.detection.draw import draw_detections, order_marked_first
+from textfusion_ros.detection.prompt_classes import PromptClassMatcher
 from textfusion_ros.detection.types import Detection
 from textfusion_ros.ros import qos
 from textfusion_ros.ros.messages import array_to_image
+from textfusion_ros.ros.worker import LatestWorker
 from textfusion_ros.stats import RollingStats
+from textfusion_ros.text.embedding import TextEmbedding
 
 
 def detection_messages(mode: str) -> ModuleType:
@@ -67,12 +70,16 @@ def from_detection_array(msg) -> list[Detection]:
 
 
 class DetectionOutput:
-    """Runs the detector on fused frames and publishes `detections` (+ `/image` when watched)."""
+    """Runs the detector on fused frames and publishes `detections` (+ `/image` when watched);
+    keeps the classes the active prompt names (`mark`)."""
 
-    def __init__(self, node: LifecycleNode, config: DetectorConfig, node_config: NodeConfig
-                 ) -> None:
+    def __init__(self, node: LifecycleNode, config: DetectorConfig, node_config: NodeConfig,
+                 encode: Callable[[list[str]], list[TextEmbedding]], prompt: str) -> None:
         self.msgs = detection_messages(node_config.detections_msg)
         self.detector = create_detector(config)
+        if self.detector.unknown_classes:
+            node.get_logger().info(f"detector classes {list(self.detector.unknown_classes)} "
+                                   "are not classes of the model: ignored")
         topic = node_config.detections_topic
         self.array_pub = node.create_lifecycle_publisher(self.msgs.Detection2DArray, topic, 10)
         self.image_pub = node.create_lifecycle_publisher(
@@ -81,7 +88,19 @@ class DetectionOutput:
         self.detector_ms = RollingStats(node_config.stats_window)
         self.frames = self.total = self.overlays = 0
         self.last_counts: dict[str, int] = {}
-        self.marked: tuple[str, ...] = ()
+        # The text encoder loads here (configure), so that a new prompt takes milliseconds.
+        matcher = PromptClassMatcher(encode, config.classes, config.prompt_class_threshold)
+        self.marked: tuple[str, ...] = matcher.match(prompt)
+        logger = node.get_logger()
+        self._marker = LatestWorker(
+            lambda text: setattr(self, "marked", matcher.match(text)),
+            lambda error: logger.error(f"matching the prompt to detector classes failed: {error}"),
+            "prompt_classes")
+        self._marker.start()
+
+    def mark(self, prompt: str) -> None:
+        """Find the classes a new prompt names, off the calling thread (newest prompt wins)."""
+        self._marker.put(prompt)
 
     def process(self, fused: np.ndarray, header: Header) -> list[Detection]:
         """Detect on one fused frame and publish; the overlay only while someone subscribes."""
@@ -118,6 +137,7 @@ class DetectionOutput:
         }
 
     def destroy(self, node: LifecycleNode) -> None:
+        self._marker.stop()
         node.destroy_lifecycle_publisher(self.array_pub)
         node.destroy_lifecycle_publisher(self.image_pub)
 

@@ -25,7 +25,7 @@ from std_msgs.msg import String
 
 from textfusion_interfaces.srv import SetPrompt
 from textfusion_ros.config import DetectorConfig, FusionConfig, NodeConfig
-from textfusion_ros.detection.prompt_classes import PromptClassMatcher
+from textfusion_ros.detection.detector import shipped_detector
 from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
 from textfusion_ros.pipeline import FusionPipeline
@@ -68,7 +68,6 @@ class FusionNode(LifecycleNode):
         self._monitor: FusionMonitor | None = None
         self._worker: LatestWorker | None = None
         self._detections: DetectionOutput | None = None
-        self._marker: LatestWorker | None = None  # finds the classes a prompt names
         self._fused_pub = self._diag_pub = self._diag_timer = None
         self._prompt_srv = self._prompt_sub = None
         # Created by activate, destroyed by deactivate.
@@ -118,18 +117,12 @@ class FusionNode(LifecycleNode):
     def _configure_detections(self, detector: DetectorConfig, config: NodeConfig) -> None:
         if not detector.enabled:
             return
-        self._detections = output = DetectionOutput(self, detector, config)
-        if output.detector.unknown_classes:
-            self.get_logger().info(
-                f"detector classes {list(output.detector.unknown_classes)} are not classes of "
-                f"the model: ignored")
-        # The text encoder loads here, so that a new prompt is matched in milliseconds.
-        matcher = PromptClassMatcher(self._pipeline.prompts.encode, detector.classes,
-                                     detector.prompt_class_threshold)
-        output.marked = matcher.match(self._pipeline.active_prompt)
-        self._marker = LatestWorker(lambda prompt: setattr(output, "marked", matcher.match(prompt)),
-                                    self._on_worker_error, "prompt_classes")
-        self._marker.start()
+        if not detector.model and shipped_detector() is None:
+            self.get_logger().warning("the shipped detector is not installed and no "
+                                      "detector.model is set: detection is off")
+            return
+        self._detections = DetectionOutput(self, detector, config, self._pipeline.prompts.encode,
+                                           self._pipeline.active_prompt)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         result = super().on_activate(state)  # enables the fused publisher first
@@ -185,11 +178,9 @@ class FusionNode(LifecycleNode):
             self._monitor.deactivated()
 
     def _release(self) -> None:
-        if self._marker is not None:
-            self._marker.stop()
         if self._detections is not None:
             self._detections.destroy(self)
-        self._detections = self._marker = None
+            self._detections = None
         for entity, destroy in ((self._diag_timer, self.destroy_timer),
                                 (self._diag_pub, self.destroy_publisher),
                                 (self._fused_pub, self.destroy_lifecycle_publisher),
@@ -340,11 +331,9 @@ class FusionNode(LifecycleNode):
             self.get_logger().info(f"prompt set by parameter: {self._pipeline.active_prompt!r}")
             self._mark_prompt_classes()
 
-
     def _mark_prompt_classes(self) -> None:
-        """Find the detector classes the new prompt names, off the calling thread."""
-        if self._marker is not None:
-            self._marker.put(self._pipeline.active_prompt)
+        if self._detections is not None:
+            self._detections.mark(self._pipeline.active_prompt)
 
 
 def _label(reliability: ReliabilityPolicy | None) -> str:
