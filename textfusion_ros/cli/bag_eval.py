@@ -43,14 +43,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textfusion_ros.bags.evaluate import (
-        EvalOptions,
-        evaluate_bag,
-        format_summary,
-    )
+    from textfusion_ros.bags.evaluate import EvalOptions, evaluate_bag, format_summary
     from textfusion_ros.config import FusionConfig
     from textfusion_ros.pipeline import FusionPipeline
 
+    if args.labels and not args.detect:
+        raise ValueError("--labels needs --detect")
     pipeline = FusionPipeline(FusionConfig(model=args.model, device=args.device,
                                            backend=args.backend, threads=args.threads,
                                            prompt=args.prompt))
