@@ -126,7 +126,8 @@ def watched(tmp_path_factory):
     model = yolo_model(folder / "tiny.onnx", np.array(rows), "v8", NET,
                        {"names": repr({0: "person", 1: "car", 2: "dog"})})
     env = {"ROS_DOMAIN_ID": str(DOMAIN_ID), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
-    overrides = {"threads": 1, "diagnostics_period": 0.2, "detector.model": model,
+    overrides = {"threads": 1, "detector.threads": 1, "diagnostics_period": 0.2,
+                 "detector.model": model,
                  "detector.format": "yolo"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
