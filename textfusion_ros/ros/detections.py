@@ -18,6 +18,7 @@ from textfusion_ros.config import DetectorConfig, NodeConfig
 from textfusion_ros.detection.detector import create_detector
 from textfusion_ros.detection.draw import draw_detections, order_marked_first
 from textfusion_ros.detection.prompt_classes import PromptClassMatcher
+from textfusion_ros.detection.tally import count_by_class
 from textfusion_ros.detection.types import Detection
 from textfusion_ros.ros import qos
 from textfusion_ros.ros.messages import array_to_image
@@ -115,10 +116,7 @@ class DetectionOutput:
                                                   header))
             self.overlays += 1
         self.frames, self.total = self.frames + 1, self.total + len(detections)
-        counts: dict[str, int] = {}
-        for det in detections:
-            counts[det.label] = counts.get(det.label, 0) + 1
-        self.last_counts = counts
+        self.last_counts = count_by_class(detections)
         return detections
 
     def diagnostics(self) -> dict[str, object]:
