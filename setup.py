@@ -17,7 +17,8 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", glob("launch/*.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
-        (f"share/{PACKAGE}/models", glob("models/*.safetensors") + glob("models/*.json")
+        (f"share/{PACKAGE}/models", glob("models/*.safetensors") + glob("models/*.onnx")
+         + glob("models/*.json")
          + glob("models/*.md")),
     ],
     python_requires=">=3.10",

@@ -102,6 +102,6 @@ def test_console_script_lists_plugin_commands():
     result = subprocess.run([sys.executable, "-m", "textfusion_ros.cli", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    for command in ("fuse", "eval", "bench", "synth", "train", "validate", "demo", "ros-demo",
-                    "synth-bag", "bag-play", "bag-eval", "export", "gpu-check"):
+    for command in ("fuse", "detect", "eval", "bench", "synth", "train", "validate", "demo",
+                    "ros-demo", "synth-bag", "bag-play", "bag-eval", "export", "gpu-check"):
         assert command in result.stdout

@@ -10,7 +10,7 @@ rclpy = pytest.importorskip(
     "rclpy", reason="rclpy not importable: install the ROS 2 wheels (requirements-ros.txt)"
 )
 try:
-    from textfusion_interfaces.msg import Detection2D, Detection2DArray
+    from textfusion_interfaces.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
     from textfusion_interfaces.srv import SetPrompt
 except ImportError as exc:  # the source folder alone imports as an empty namespace package
     pytest.skip(
@@ -75,13 +75,13 @@ def test_detection_array_pub_sub(nodes):
     sent.header.frame_id = "fused"
     sent.header.stamp.sec = 42
     sent.header.stamp.nanosec = 7
-    sent.detections = [
-        Detection2D(
-            class_id="0", label="person", score=0.875,
-            center_x=120.5, center_y=64.25, size_x=30.0, size_y=80.0,
-        ),
-        Detection2D(class_id="2", label="car", score=0.5),
-    ]
+    person = Detection2D(header=sent.header, id="7")
+    person.results = [ObjectHypothesisWithPose()]
+    person.results[0].hypothesis.class_id = "person"
+    person.results[0].hypothesis.score = 0.875
+    person.bbox.center.position.x, person.bbox.center.position.y = 120.5, 64.25
+    person.bbox.size_x, person.bbox.size_y = 30.0, 80.0
+    sent.detections = [person, Detection2D(header=sent.header)]
     # Re-publish until discovery has matched both ends and one message arrives.
     deadline = time.monotonic() + TIMEOUT_S
     while not got.is_set():
@@ -89,5 +89,5 @@ def test_detection_array_pub_sub(nodes):
         pub.publish(sent)
         got.wait(0.1)
     assert received[0] == sent
-    assert received[0].detections[0].label == "person"
-    assert received[0].detections[0].center_y == 64.25
+    assert received[0].detections[0].results[0].hypothesis.class_id == "person"
+    assert received[0].detections[0].bbox.center.position.y == 64.25

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from textfusion_ros.config import FusionConfig, NodeConfig, field_docs
+from textfusion_ros.config import DetectorConfig, FusionConfig, NodeConfig, field_docs
 from textfusion_ros.ros.monitor import FusionMonitor
 from textfusion_ros.ros.worker import LatestWorker
 
@@ -129,7 +129,7 @@ def test_node_config_rejects_bad_values(changes, reason):
 
 
 def test_every_field_is_documented():
-    for cls in (FusionConfig, NodeConfig):
+    for cls in (FusionConfig, NodeConfig, DetectorConfig):
         docs = field_docs(cls)
         assert set(docs) == {f.name for f in dataclasses.fields(cls)}
         assert all(docs.values())
@@ -138,10 +138,11 @@ def test_every_field_is_documented():
 def test_params_file_lists_every_parameter_with_its_default_and_a_comment():
     text = PARAMS_FILE.read_text()
     params = yaml.safe_load(text)["/**/fusion_node"]["ros__parameters"]
-    defaults = {**dataclasses.asdict(FusionConfig()), **dataclasses.asdict(NodeConfig())}
+    defaults = {**dataclasses.asdict(FusionConfig()), **dataclasses.asdict(NodeConfig()),
+                "detector": dataclasses.asdict(DetectorConfig())}
     assert params == defaults
     lines = text.splitlines()
     for index, line in enumerate(lines):
         key = line.strip().split(":")[0]
-        if key in defaults and not line.lstrip().startswith("#"):
+        if (key in defaults or key in defaults["detector"]) and not line.lstrip().startswith("#"):
             assert lines[index - 1].lstrip().startswith("#"), f"{key} has no comment"

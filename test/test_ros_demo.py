@@ -77,6 +77,12 @@ def test_demo_runs_end_to_end(tmp_path, model, ros_domain):
     assert switch["success"] and switch["active_prompt"] == WARM, switch
     assert switch["applied_from_frame"] is not None
     assert summary["node_diagnostics"]["active_prompt"] == WARM
+    detections = summary["detections"]  # the shipped SSD ran on every fused frame
+    assert detections["frames"] == received
+    assert detections["messages"] >= received
+    assert detections["detector_ms"]["p50"] > 0
+    assert detections["prompt_classes"] == "person"  # "highlight warm pedestrians"
+    assert "detections:" in result.stdout
     for phase in ("before", "after"):
         assert list(summary["metrics"][phase]) == list(METRIC_NAMES)
 

@@ -92,6 +92,8 @@ class FusionConfig:
 BACKENDS = ("auto", "torch", "onnxruntime", "tensorrt")
 PRECISIONS = ("fp32", "fp16")
 RELIABILITY_MODES = ("auto", "reliable", "best_effort")
+DETECTIONS_MSG_MODES = ("auto", "vision_msgs", "textfusion")
+DEFAULT_DETECTOR_CLASSES = ("person", "bicycle", "car", "motorcycle", "bus", "truck")
 
 
 @dataclass
@@ -135,13 +137,18 @@ class NodeConfig:
     """A camera silent this long (s) while active turns the diagnostics level to WARN."""
     log_throttle: float = 5.0
     """Least seconds between two warnings of one kind (bad images, time jumps, errors)."""
+    detections_topic: str = "detections"
+    """Detection2DArray of every fused frame (empty included); `<topic>/image` draws them."""
+    detections_msg: str = "auto"
+    """auto (vision_msgs when importable, else textfusion_interfaces), vision_msgs or
+    textfusion: the Detection2DArray type published (both have the same fields)."""
 
     def __post_init__(self) -> None:
         if self.reliability not in RELIABILITY_MODES:
             raise ValueError(
                 f"reliability must be one of {', '.join(RELIABILITY_MODES)}, "
                 f"got {self.reliability!r}")
-        for name in ("ir_topic", "vis_topic", "fused_topic", "prompt_topic"):
+        for name in ("ir_topic", "vis_topic", "fused_topic", "prompt_topic", "detections_topic"):
             if not getattr(self, name):
                 raise ValueError(f"{name} must not be empty")
         for name in ("queue_size", "qos_depth", "stats_window"):
@@ -155,10 +162,68 @@ class NodeConfig:
                 raise ValueError(f"{name} must be > 0 s, got {getattr(self, name)}")
         if not self.log_throttle >= 0.0:
             raise ValueError(f"log_throttle must be >= 0 s, got {self.log_throttle}")
+        if self.detections_msg not in DETECTIONS_MSG_MODES:
+            raise ValueError(f"detections_msg must be one of {', '.join(DETECTIONS_MSG_MODES)}, "
+                             f"got {self.detections_msg!r}")
         if len(self.homography) not in (0, 9):
             raise ValueError(
                 f"homography needs 9 numbers (or none), got {len(self.homography)}")
 
+
+DETECTOR_FORMATS = ("ssd_tf", "yolo")
+
+
+@dataclass
+class DetectorConfig:
+    """The detector run on the fused image. YAML block `detector:`; node parameters
+    `detector.<field>` (a nested YAML block under ros__parameters gives exactly these names)."""
+
+    enabled: bool = True
+    """Run the detector on every fused frame (the shipped SSDLite when `model` is empty; the
+    node turns detection off, warning, when that is not installed)."""
+    model: str = ""
+    """Path of a detector .onnx; empty = the shipped models/ssdlite_mobilenet_v2_coco.onnx."""
+    format: str = "ssd_tf"
+    """ssd_tf (TF Object Detection API export) or yolo (v8/v11 (1,4+nc,N) or v5 (1,N,5+nc))."""
+    classes: list[str] = field(default_factory=lambda: list(DEFAULT_DETECTOR_CLASSES))
+    """Class names kept; [] = every class of the model."""
+    score_threshold: float = 0.5
+    """Detections scoring less are dropped."""
+    iou_threshold: float = 0.45
+    """Class-aware non-maximum suppression overlap (IoU) limit."""
+    max_detections: int = 100
+    """Most detections kept per frame (best first)."""
+    input_size: int = 0
+    """Square network input side (px); 0 = from the model (metadata, fixed input, or 300 SSD)."""
+    threads: int = 0
+    """CPU threads of the detector's ONNX Runtime session; 0 = the runtime's default."""
+    prompt_class_threshold: float = 0.75
+    """A prompt word this similar (text-encoder cosine) to a class name or synonym marks it."""
+
+    def __post_init__(self) -> None:
+        if self.format not in DETECTOR_FORMATS:
+            raise ValueError(f"detector format must be one of {', '.join(DETECTOR_FORMATS)}, "
+                             f"got {self.format!r}")
+        for name in ("score_threshold", "iou_threshold", "prompt_class_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"detector {name} must be in [0, 1], got {getattr(self, name)}")
+        if self.max_detections < 1:
+            raise ValueError(f"detector max_detections must be >= 1, got {self.max_detections}")
+        if self.input_size < 0 or self.threads < 0:
+            raise ValueError("detector input_size and threads must be >= 0")
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, section: str = "detector") -> DetectorConfig:
+        """Read the `section` mapping of a YAML file: at the top level, or inside a ROS
+        parameters file's `ros__parameters` (defaults when absent); unknown keys fail."""
+        data = yaml.safe_load(Path(path).read_text()) or {}
+        nodes = [v["ros__parameters"] for v in data.values()
+                 if isinstance(v, dict) and isinstance(v.get("ros__parameters"), dict)]
+        block = next((d[section] for d in [data, *nodes] if section in d), None) or {}
+        unknown = sorted(set(block) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown detector config keys: {unknown}")
+        return cls(**block)
 
 def field_docs(cls: type) -> dict[str, str]:
     """The docstring under each field of a dataclass (whitespace collapsed), by field name."""

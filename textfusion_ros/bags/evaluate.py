@@ -5,6 +5,10 @@ ApproximateTimeSync, fused, optionally written to an output bag, and scored with
 metrics (against the IR as fed to the network: 8-bit after gain control). Undecodable messages
 are counted as bad and skipped; pairs that cannot be fused (e.g. different sizes) are counted
 as rejected. The first pair is fused once untimed (warm-up) before its timed run.
+
+With a detector, every fused frame is also run through it: counts per class per frame, their
+mean, score statistics and detector time; with labels (frame stem = VIS stamp in ns, or the
+frame index as six digits), mAP@0.5 and mAP@0.5:0.95.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from textfusion_ros.bags.io import IMAGE_MSGTYPE, BagWriter, ImageMessage, bag_topics, read_messages
+from textfusion_ros.detection.detector import Detector
+from textfusion_ros.detection.evaluation import GroundTruth, mean_average_precision
+from textfusion_ros.detection.tally import DetectionTally
+from textfusion_ros.detection.types import Detection
 from textfusion_ros.imaging.color import to_uint8
 from textfusion_ros.imaging.image_codec import BadImageError, to_fusion_inputs
 from textfusion_ros.metrics import compute_metrics, format_table, mean_metrics
@@ -47,11 +55,24 @@ class _Tally:
     frames: list[dict] = field(default_factory=list)
     metrics: list[dict[str, float]] = field(default_factory=list)
     untimed_s: float = 0.0  # warm-up and metrics, left out of the throughput
+    detections: DetectionTally = field(default_factory=DetectionTally)
+    detector_ms: list[float] = field(default_factory=list)
+    truth: dict[str, list[Detection]] = field(default_factory=dict)
+    predicted: dict[str, list[Detection]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Detecting:
+    """The detector run on every fused frame, and optional ground truth for mAP."""
+
+    detector: Detector
+    labels: GroundTruth | None = None
 
 
 def evaluate_bag(bag: str | Path, pipeline: FusionPipeline,
-                 options: EvalOptions = EvalOptions()) -> dict:
-    """Run the pipeline over `bag`; return the report (JSON-serialisable)."""
+                 options: EvalOptions = EvalOptions(), detecting: Detecting | None = None
+                 ) -> dict:
+    """Run the pipeline (and the detector) over `bag`; return the report (JSON-serialisable)."""
     if options.ir_topic == options.vis_topic:
         raise ValueError(f"IR and VIS topics must differ, both are {options.ir_topic!r}")
     streams = {options.ir_topic: 0, options.vis_topic: 1}
@@ -79,17 +100,20 @@ def evaluate_bag(bag: str | Path, pipeline: FusionPipeline,
                 continue
             pair = sync.add(stream, image.stamp_ns, item)
             if pair is not None:
-                _process(pair[1], pair[3], pipeline, options, writer, tally)
+                _process(pair[1], pair[3], pipeline, options, writer, tally, detecting)
     elapsed = time.perf_counter() - start - tally.untimed_s
     counts = tally.counts
     decoded = counts["ir_messages"] + counts["vis_messages"] - counts["bad"]
     counts["unpaired"] = decoded - 2 * (counts["pairs"] + counts["rejected_pairs"])
-    return _report(bag, pipeline, options, sync, tally, elapsed)
+    report = _report(bag, pipeline, options, sync, tally, elapsed)
+    if detecting is not None:
+        report["detections"] = _detection_report(tally, detecting)
+    return report
 
 
 def _process(ir_item: tuple, vis_item: tuple, pipeline: FusionPipeline, options: EvalOptions,
-             writer: BagWriter | None, tally: _Tally) -> None:
-    """Fuse one pair, write it, score it."""
+             writer: BagWriter | None, tally: _Tally, detecting: Detecting | None) -> None:
+    """Fuse one pair, write it, score it, detect on it."""
     (ir_log, ir_msg, ir), (vis_log, vis_msg, vis) = ir_item, vis_item
     try:
         if not tally.frames:
@@ -116,7 +140,37 @@ def _process(ir_item: tuple, vis_item: tuple, pipeline: FusionPipeline, options:
         tally.metrics.append(compute_metrics(ir8, vis, fused))
         row.update(tally.metrics[-1])
         tally.untimed_s += time.perf_counter() - begin
+    if detecting is not None:
+        begin = time.perf_counter()
+        detections = detecting.detector.detect(fused)
+        tally.detector_ms.append((time.perf_counter() - begin) * 1e3)
+        tally.untimed_s += tally.detector_ms[-1] / 1e3
+        row["detections"] = tally.detections.add(detections)
+        if detecting.labels is not None:
+            _match_labels(detecting.labels, vis_msg.stamp_ns, fused, detections, tally)
     tally.frames.append(row)
+
+
+def _match_labels(labels: GroundTruth, stamp_ns: int, fused: np.ndarray,
+                  detections: list[Detection], tally: _Tally) -> None:
+    """Keep the frame's detections next to its labels (stem: stamp, else frame index)."""
+    height, width = fused.shape[:2]
+    for stem in (str(stamp_ns), f"{len(tally.frames):06d}"):
+        truth = labels.boxes(stem, width, height)
+        if truth is not None:
+            tally.truth[stem], tally.predicted[stem] = truth, detections
+            return
+
+
+def _detection_report(tally: _Tally, detecting: Detecting) -> dict:
+    ms = np.array(tally.detector_ms)
+    report = {"detector": detecting.detector.name, **tally.detections.summary(),
+              "detector_ms": ({"p50": float(np.percentile(ms, 50)),
+                               "p99": float(np.percentile(ms, 99))} if ms.size else None)}
+    if detecting.labels is not None:
+        report["map"] = (mean_average_precision(tally.truth, tally.predicted) if tally.truth
+                         else None)
+    return report
 
 
 def _report(bag: str | Path, pipeline: FusionPipeline, options: EvalOptions,
@@ -157,8 +211,29 @@ def format_summary(report: dict) -> str:
         lines.append(f"throughput: {fps:.2f} frames/s (read, decode, fuse, write)")
     if report["mean_metrics"] is not None:
         lines.append(format_table({"mean": report["mean_metrics"]}))
+    if "detections" in report:
+        lines.append(_format_detections(report["detections"]))
     for problem in report["problems"][:5]:
         lines.append(f"skipped: {problem}")
     if len(report["problems"]) > 5:
         lines.append(f"… and {len(report['problems']) - 5} more (see the report)")
     return "\n".join(lines)
+
+
+def _format_detections(summary: dict) -> str:
+    per_frame = ", ".join(f"{name} {mean:.2f}" for name, mean in summary["mean_per_frame"].items())
+    scores, ms = summary["scores"], summary["detector_ms"]
+    line = (f"detections ({summary['detector']}): {sum(summary['total'].values())} in "
+            f"{summary['frames']} frames; per frame: {per_frame or 'none'}")
+    if scores["count"]:
+        line += (f"; scores mean {scores['mean']:.2f} min {scores['min']:.2f} "
+                 f"max {scores['max']:.2f}")
+    if ms:
+        line += f"; detector ms p50 {ms['p50']:.1f} p99 {ms['p99']:.1f}"
+    if summary.get("map"):
+        line += (f"\nmAP@0.5 {summary['map']['map50']:.3f}  mAP@0.5:0.95 "
+                 f"{summary['map']['map50_95']:.3f} ({summary['map']['frames']} labelled "
+                 f"frames, {summary['map']['objects']} objects)")
+    elif "map" in summary:
+        line += "\nmAP: no frame of the bag has a label"
+    return line

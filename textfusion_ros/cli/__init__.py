@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 
 COMMAND_MODULES = (
     "textfusion_ros.cli.fuse",
+    "textfusion_ros.cli.detect",
     "textfusion_ros.cli.evaluate",
     "textfusion_ros.cli.bench",
     "textfusion_ros.cli.export",

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from textfusion_ros.cli.backend_options import add_backend_arguments, fusion_config
+from textfusion_ros.cli.detector_options import add_detector_options, detector_config
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,6 +31,14 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="rosbag2 format of --out: 9 (Jazzy, Kilted) or 8 (older readers)")
     p.add_argument("--no-metrics", action="store_true", help="skip the fusion metrics")
     p.add_argument("--report", help="write the full report (per frame too) to this JSON file")
+    p.add_argument("--detect", action="store_true",
+                   help="run the detector on every fused frame: counts per class, scores")
+    p.add_argument("--labels", help="with --detect: ground truth, a folder of YOLO <stem>.txt "
+                   "(stem: VIS stamp in ns or the frame index as 6 digits) or a COCO JSON; "
+                   "adds mAP@0.5 and mAP@0.5:0.95")
+    p.add_argument("--label-names", nargs="*", default=None,
+                   help="class names of YOLO label ids (default: the 80 COCO classes)")
+    add_detector_options(p)
     p.set_defaults(handler=run)
 
 
@@ -37,10 +46,13 @@ def run(args: argparse.Namespace) -> int:
     from textfusion_ros.bags.evaluate import EvalOptions, evaluate_bag, format_summary
     from textfusion_ros.pipeline import FusionPipeline
 
+    if args.labels and not args.detect:
+        raise ValueError("--labels needs --detect")
     pipeline = FusionPipeline(fusion_config(args, prompt=args.prompt))
     options = EvalOptions(args.ir_topic, args.vis_topic, args.slop, args.queue_size, args.out,
                           args.out_topic, args.storage, not args.no_metrics, args.bag_version)
-    report = evaluate_bag(args.bag, pipeline, options)
+    detecting = _detecting(args) if args.detect else None
+    report = evaluate_bag(args.bag, pipeline, options, detecting)
     print(format_summary(report))
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=1))
@@ -50,3 +62,13 @@ def run(args: argparse.Namespace) -> int:
         print("textfusion bag-eval: no pairs were fused", flush=True)
         return 1
     return 0
+
+
+def _detecting(args: argparse.Namespace):
+    from textfusion_ros.bags.evaluate import Detecting
+    from textfusion_ros.detection.coco import COCO80
+    from textfusion_ros.detection.detector import create_detector
+    from textfusion_ros.detection.evaluation import GroundTruth
+
+    labels = GroundTruth(args.labels, args.label_names or COCO80) if args.labels else None
+    return Detecting(create_detector(detector_config(args)), labels)

@@ -1,5 +1,5 @@
 """Measuring the fusion network: multiply-accumulates, per-frame latency and peak memory of one
-backend, and a table of every backend that runs here, measured in one run."""
+backend, a table of every backend that runs here, measured in one run, and the detector."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from textfusion_ros.config import FusionConfig
+from textfusion_ros.config import DetectorConfig, FusionConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
 
@@ -132,5 +132,27 @@ def format_table(report: dict) -> str:
                      f"{row['median_ms']:>9.2f} {row['p90_ms']:>8.2f} {row['fps']:>8.1f} "
                      f"{row['peak_rss_mb']:>12.1f} {(f'{ratio:.2f}x' if ratio else '-'):>12} "
                      f"{row['cpu_ms']:>8.1f}")
+    if "detector" in report:
+        lines.append(f"detector {report['detector']}: median {report['detector_median_ms']} ms, "
+                     f"p90 {report['detector_p90_ms']} ms per frame")
     lines += [f"skipped {reason}" for reason in report["skipped"]]
     return "\n".join(lines)
+
+
+def benchmark_detector(config: DetectorConfig, height: int, width: int, frames: int) -> dict:
+    """Median / p90 milliseconds per frame of the detector on a synthetic height×width scene
+    (visible image: preprocessing, inference and decoding; 3 warm-up runs)."""
+    from textfusion_ros.detection.detector import create_detector
+    from textfusion_ros.imaging.scenes import SceneConfig, generate_frame
+
+    detector = create_detector(config)
+    _, image = generate_frame(SceneConfig(height=height, width=width), 0)
+    for _ in range(3):
+        detector.detect(image)
+    times = []
+    for _ in range(frames):
+        start = time.perf_counter()
+        detector.detect(image)
+        times.append((time.perf_counter() - start) * 1e3)
+    return {"detector": detector.name, "detector_median_ms": round(float(np.median(times)), 2),
+            "detector_p90_ms": round(float(np.percentile(times, 90)), 2)}

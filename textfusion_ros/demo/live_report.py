@@ -3,7 +3,8 @@
 The ROS side (textfusion_ros.ros.tools.demo) records the fused messages, the node's
 diagnostics and a prompt switch into a `LiveRun`; `analyse_run` turns it into a
 JSON-serialisable summary: output rate, latency, drops, from which frame the new prompt
-applied, the fusion metrics before and after the switch, and an image panel.
+applied, the fusion metrics before and after the switch, the detections received, and an
+image panel (fused tiles with the node's detections drawn).
 
 Frame i of the replayed bag is the i-th message of each camera topic (a synthetic bag has one
 IR and one VIS message per frame); fused messages carry the VIS stamp of their pair.
@@ -20,6 +21,9 @@ import numpy as np
 
 from textfusion_ros.bags.io import ImageMessage, read_messages
 from textfusion_ros.demo.offline import side_by_side
+from textfusion_ros.detection.draw import draw_detections
+from textfusion_ros.detection.tally import DetectionTally
+from textfusion_ros.detection.types import Detection
 from textfusion_ros.imaging.color import to_uint8
 from textfusion_ros.imaging.image_codec import to_fusion_inputs
 from textfusion_ros.imaging.registration import align_ir_to_vis
@@ -87,6 +91,8 @@ class LiveRun:
     final: DiagnosticsSample | None
     """The node's last report once it had handled every pair (None if it never did)."""
     replay_finished_ns: int = 0
+    detections: dict[int, list[Detection]] = field(default_factory=dict)
+    """Detections received from the node, by VIS stamp."""
     frames: dict[int, FusedFrame] = field(init=False)
     """Received fused frames by frame index (unknown stamps left out)."""
 
@@ -194,7 +200,8 @@ def analyse_run(run: LiveRun, bag: str | Path, topics: tuple[str, str],
             if run.switch.success:
                 distances[index][NEW] = _mean_abs(
                     fused, reference.fuse(ir, vis, run.switch.active_prompt))
-            tiles[index] = ir8, vis, fused
+            tiles[index] = ir8, vis, draw_detections(
+                fused, run.detections.get(run.frames[index].stamp_ns, []))
 
     for index, verdict in verdicts.items():
         if verdict is None:  # the closer reference decides; a tie (no visible effect): old
@@ -206,6 +213,7 @@ def analyse_run(run: LiveRun, bag: str | Path, topics: tuple[str, str],
               NEW: [m for i, m in metrics.items() if verdicts[i] == NEW]}
     summary = {
         **_traffic(run),
+        "detections": _detections(run),
         "prompt_switch": _switch(run, old_prompt, verdicts, applied_from, distances),
         "metrics": {
             "ir": "8-bit after the node's gain control, aligned to the VIS",
@@ -247,6 +255,19 @@ def _traffic(run: LiveRun) -> dict:
         "node_finished": run.final is not None,
         "node_diagnostics": node,
     }
+
+
+def _detections(run: LiveRun) -> dict:
+    """Detection messages received against fused frames, counts per class, detector time."""
+    tally = DetectionTally()
+    for frame in sorted(run.frames.values(), key=lambda f: f.stamp_ns):
+        if frame.stamp_ns in run.detections:
+            tally.add(run.detections[frame.stamp_ns])
+    final = run.final or (run.diagnostics[-1] if run.diagnostics else None)
+    number = final.number if final is not None else (lambda _: None)
+    return {"messages": len(run.detections), **tally.summary(),
+            "detector_ms": {"p50": number("detector_ms_p50"), "p99": number("detector_ms_p99")},
+            "prompt_classes": final.values.get("prompt_classes") if final else None}
 
 
 def _int(value: str | None) -> int | None:
@@ -323,6 +344,7 @@ def format_summary(summary: dict) -> str:
            f"{_num(switch['diagnostics_reported_after_ms'])} ms after the request"
            if switch["success"] else f"FAILED: {switch['message']}"),
     ]
+    lines.append(_format_detections(summary["detections"], frames["fused_received"]))
     rows = {f"{label} ({prompt[:40]})": metrics[key]
             for label, key, prompt in (("before", "before", switch["from_prompt"]),
                                        ("after", "after", switch["active_prompt"]))
@@ -333,6 +355,17 @@ def format_summary(summary: dict) -> str:
                      f"{scored['after']} after the switch (IR after gain control, VIS, fused):")
         lines.append(format_table(rows))
     return "\n".join(lines)
+
+
+def _format_detections(detections: dict, fused: int) -> str:
+    totals = ", ".join(f"{name} {n}" for name, n in detections["total"].items()) or "none"
+    ms = detections["detector_ms"]
+    return (f"detections: {detections['messages']} messages for {fused} fused frames; "
+            f"found {totals} (mean per frame: "
+            + (", ".join(f"{k} {v:.2f}" for k, v in detections["mean_per_frame"].items())
+               or "-")
+            + f"); detector ms p50 {_num(ms['p50'])} p99 {_num(ms['p99'])}; prompt-named "
+            f"classes after the switch: {detections['prompt_classes'] or '-'}")
 
 
 def _applied(frame: int | None) -> str:

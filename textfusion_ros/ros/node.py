@@ -24,11 +24,13 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
 from textfusion_interfaces.srv import SetPrompt
-from textfusion_ros.config import FusionConfig, NodeConfig
+from textfusion_ros.config import DetectorConfig, FusionConfig, NodeConfig
+from textfusion_ros.detection.detector import shipped_detector
 from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.ros import qos
+from textfusion_ros.ros.detections import DetectionOutput
 from textfusion_ros.ros.diagnostics import OK, HealthRules, status_name
 from textfusion_ros.ros.executor import DrainingExecutor
 from textfusion_ros.ros.lazy import anyone_subscribed
@@ -40,6 +42,7 @@ from textfusion_ros.ros.messages import (
 )
 from textfusion_ros.ros.monitor import CAMERAS, FusionMonitor, format_ms
 from textfusion_ros.ros.params import (
+    DETECTOR_PREFIX,
     declare_dataclass,
     read_dataclass,
     reconfigure_needed,
@@ -61,6 +64,7 @@ class FusionNode(LifecycleNode):
         super().__init__(node_name, **kwargs)
         declare_dataclass(self, FusionConfig)
         declare_dataclass(self, NodeConfig)
+        declare_dataclass(self, DetectorConfig, DETECTOR_PREFIX)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._images_group = MutuallyExclusiveCallbackGroup()
         self._config = NodeConfig()
@@ -71,6 +75,7 @@ class FusionNode(LifecycleNode):
         self._monitor: FusionMonitor | None = None
         self._health: HealthRules | None = None
         self._worker: LatestWorker | None = None
+        self._detections: DetectionOutput | None = None
         self._fused_pub = self._diag_pub = self._diag_timer = None
         self._prompt_srv = self._prompt_sub = None
         # Created by activate, destroyed by deactivate.
@@ -113,9 +118,21 @@ class FusionNode(LifecycleNode):
         self._prompt_srv = self.create_service(SetPrompt, "set_prompt", self._on_prompt_service)
         self._prompt_sub = self.create_subscription(String, config.prompt_topic,
                                                     self._on_prompt_topic, 10)
+        detector = read_dataclass(self, DetectorConfig, prefix=DETECTOR_PREFIX)
+        self._configure_detections(detector, config)
         self.get_logger().info(
             f"configured: model {pipeline.model_path}, backend {pipeline.choice.summary()}, "
             f"prompt {pipeline.active_prompt!r}")
+
+    def _configure_detections(self, detector: DetectorConfig, config: NodeConfig) -> None:
+        if not detector.enabled:
+            return
+        if not detector.model and shipped_detector() is None:
+            self.get_logger().warning("the shipped detector is not installed and no "
+                                      "detector.model is set: detection is off")
+            return
+        self._detections = DetectionOutput(self, detector, config, self._pipeline.prompts.encode,
+                                           self._pipeline.active_prompt)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         result = super().on_activate(state)  # enables the fused publisher first
@@ -171,6 +188,9 @@ class FusionNode(LifecycleNode):
             self._monitor.deactivated()
 
     def _release(self) -> None:
+        if self._detections is not None:
+            self._detections.destroy(self)
+            self._detections = None
         for entity, destroy in ((self._diag_timer, self.destroy_timer),
                                 (self._diag_pub, self.destroy_publisher),
                                 (self._fused_pub, self.destroy_lifecycle_publisher),
@@ -186,7 +206,9 @@ class FusionNode(LifecycleNode):
 
     def _output_publishers(self) -> list:
         """The outputs whose subscribers make the node work (lazy work)."""
-        return [self._fused_pub]
+        if self._detections is None:
+            return [self._fused_pub]
+        return [self._fused_pub, *self._detections.publishers()]
 
     def _topic(self, camera: int) -> str:
         return self._config.vis_topic if camera == VIS else self._config.ir_topic
@@ -249,6 +271,8 @@ class FusionNode(LifecycleNode):
         self._fused_pub.publish(array_to_image(fused, header))
         latency_ns = self.get_clock().now().nanoseconds - stamp_ns(header.stamp)
         self._monitor.on_published(latency_ns / 1e6)
+        if self._detections is not None:
+            self._detections.process(fused, header)
 
     def _on_worker_error(self, error: BaseException) -> None:
         self._monitor.on_error()
@@ -268,7 +292,8 @@ class FusionNode(LifecycleNode):
              "inference_p99_ms": format_ms(pipeline.inference_ms.p99),
              "prepost_p50_ms": format_ms(pipeline.prepost_ms.p50),
              "active_prompt": pipeline.active_prompt,
-             "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS])})
+             "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS]),
+             **(self._detections.diagnostics() if self._detections is not None else {})})
         health = self._health.assess(report, not anyone_subscribed(self._output_publishers()))
         if health.level != OK:
             self.get_logger().warning(health.message,
@@ -289,6 +314,7 @@ class FusionNode(LifecycleNode):
             self.get_logger().error(f"prompt from {source} could not be applied: {error}")
             return False, f"prompt could not be applied: {error}"
         self.set_parameters([Parameter("prompt", Parameter.Type.STRING, active)])
+        self._mark_prompt_classes()
         self.get_logger().info(f"prompt set by {source}: {active!r}")
         return True, f"prompt set: {active!r}"
 
@@ -316,6 +342,7 @@ class FusionNode(LifecycleNode):
             validate_at_set_time(fusion, changes)
             AgcConfig(fusion.agc_low_percentile, fusion.agc_high_percentile)
             homography = parse_homography(read_dataclass(self, NodeConfig, changes).homography)
+            read_dataclass(self, DetectorConfig, changes, DETECTOR_PREFIX)
             if "prompt" in changes:
                 self._apply_prompt_parameter(changes["prompt"], fusion.max_prompt_chars)
         except Exception as error:  # PromptRejected, HomographyError, ...
@@ -331,6 +358,11 @@ class FusionNode(LifecycleNode):
         elif text != self._pipeline.active_prompt:
             self._pipeline.set_prompt(text)
             self.get_logger().info(f"prompt set by parameter: {self._pipeline.active_prompt!r}")
+            self._mark_prompt_classes()
+
+    def _mark_prompt_classes(self) -> None:
+        if self._detections is not None:
+            self._detections.mark(self._pipeline.active_prompt)
 
 
 def _label(reliability: ReliabilityPolicy | None) -> str:

@@ -20,8 +20,9 @@ from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from textfusion_ros.config import BACKENDS, FusionConfig, NodeConfig, field_docs
+from textfusion_ros.config import BACKENDS, DetectorConfig, FusionConfig, NodeConfig, field_docs
 
+DETECTOR_PREFIX = "detector."
 # Parameters that take effect at once; the others are read at the next configure.
 DYNAMIC = frozenset({"prompt", "homography"})
 # Read once at startup: `ros2 param set` cannot change them.
@@ -35,7 +36,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "diagnostics_period": (0.01, 3600.0), "stats_window": (1, 1_000_000),
     "silence_timeout": (0.01, 3600.0), "log_throttle": (0.0, 3600.0),
 }
-_DEVICE = re.compile(r"cpu|cuda(:\d+)?")
+_DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 
 _LIST_TYPES = {float: Parameter.Type.DOUBLE_ARRAY, int: Parameter.Type.INTEGER_ARRAY,
                str: Parameter.Type.STRING_ARRAY, bool: Parameter.Type.BOOL_ARRAY}
@@ -47,8 +48,11 @@ def _default(item: dataclasses.Field) -> Any:
     return item.default
 
 
-def declare_dataclass(node: Node, cls: type) -> None:
-    """Declare one parameter per field of `cls`: its default, type and docstring.
+def declare_dataclass(node: Node, cls: type, prefix: str = "") -> None:
+    """Declare one parameter `prefix + field` per field of `cls`: default, type and docstring.
+
+    A prefix such as "detector." gives the names a nested YAML block under ros__parameters
+    (`detector: {model: ...}`) sets.
 
     An empty-list default is declared by type only (ROS cannot infer it from `[]`), so such a
     parameter reads as unset until given and `read_dataclass` returns the default for it.
@@ -57,25 +61,28 @@ def declare_dataclass(node: Node, cls: type) -> None:
     docs = field_docs(cls)
     for item in dataclasses.fields(cls):
         value = _default(item)
-        descriptor = _descriptor(item.name, docs.get(item.name, ""), value)
+        descriptor = _descriptor(prefix + item.name, docs.get(item.name, ""), value)
         if isinstance(value, list) and not value:
             (element,) = typing.get_args(hints[item.name])
             value = _LIST_TYPES[element]
-        node.declare_parameter(item.name, value, descriptor)
+        node.declare_parameter(prefix + item.name, value, descriptor)
 
 
-def read_dataclass(node: Node, cls: type, changes: dict[str, Any] | None = None) -> Any:
-    """Build `cls` from the node's parameters, with `changes` (name → value) applied on top.
+def read_dataclass(node: Node, cls: type, changes: dict[str, Any] | None = None,
+                   prefix: str = "") -> Any:
+    """Build `cls` from the node's parameters `prefix + field`, with `changes` (parameter name
+    → value) applied on top.
 
     Raises ValueError (from the dataclass's own checks) on invalid values.
     """
     values = {}
     for item in dataclasses.fields(cls):
-        if changes and item.name in changes:
-            value = changes[item.name]
+        name = prefix + item.name
+        if changes and name in changes:
+            value = changes[name]
         else:
             try:
-                value = node.get_parameter(item.name).value
+                value = node.get_parameter(name).value
             except ParameterUninitializedException:
                 value = None
         if value is None:
@@ -104,6 +111,7 @@ def _descriptor(name: str, description: str, default: Any) -> ParameterDescripto
 def reconfigure_needed(changes: dict[str, Any]) -> list[str]:
     """The names in `changes` that are config fields applied only at configure."""
     fields = {f.name for cls in (FusionConfig, NodeConfig) for f in dataclasses.fields(cls)}
+    fields |= {DETECTOR_PREFIX + f.name for f in dataclasses.fields(DetectorConfig)}
     return sorted(name for name in changes if name in fields and name not in DYNAMIC)
 
 

@@ -52,3 +52,10 @@ class PromptCache:
             if len(self._lru) > self.capacity:
                 self._lru.popitem(last=False)
             return text, embedding
+
+    def encode(self, texts: list[str]) -> list[TextEmbedding]:
+        """Embed `texts` with the encoder (loaded on first need), outside the prompt LRU."""
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = self._factory()
+            return self._encoder.encode(texts)

@@ -63,7 +63,7 @@ class DemoOptions:
     switch_prompt: str = DEFAULT_SWITCH_PROMPT
     domain_id: int = 42
     threads: int = 1
-    """The node's inference threads (0 = the runtime's default)."""
+    """The node's inference threads, fusion and detector each (0 = the runtime's default)."""
 
     def __post_init__(self) -> None:
         if self.frames < 2:
@@ -97,7 +97,7 @@ def run_ros_demo(options: DemoOptions,
     out.mkdir(parents=True, exist_ok=True)
     params_file = find_shipped("config/fusion.yaml")
     overrides = {"model": model, "threads": options.threads,
-                 "diagnostics_period": DIAGNOSTICS_PERIOD_S}
+                 "detector.threads": options.threads, "diagnostics_period": DIAGNOSTICS_PERIOD_S}
 
     with DemoClient(options.domain_id) as client, FusionNodeProcess(
             params_file, overrides, paths["fusion_node.log"],
@@ -177,13 +177,15 @@ def _replay(client: DemoClient, bag: Path, options: DemoOptions) -> LiveRun:
                    ir_published=len(replay.stamps[IR_TOPIC]),
                    replay_s=(replay.finished_ns - replay.started_ns) / 1e9,
                    fused=client.fused(), diagnostics=client.diagnostics(), switch=call,
-                   final=final, replay_finished_ns=replay.finished_ns)
+                   final=final, replay_finished_ns=replay.finished_ns,
+                   detections=client.detections())
 
 
 def _wait_finished(client: DemoClient, pairs: int,
                    timeout: float = FINISH_TIMEOUT_S) -> DiagnosticsSample | None:
     """The node's report once it has received every image and handled every pair (published,
-    failed or replaced by a newer one) and all its output has arrived here. When some images
+    failed or replaced by a newer one) and all its output (detections included) has arrived
+    here. When some images
     never paired, a report whose published count has held for STABLE_S s. None on timeout."""
     deadline = time.monotonic() + timeout
     published_before, stable_since = None, time.monotonic()
@@ -198,10 +200,20 @@ def _wait_finished(client: DemoClient, pairs: int,
             handled = (published + _count(report, "processing_errors")
                        + _count(report, "dropped_busy"))
             if (received >= pairs and published == len(client.fused())
-                    and (handled >= pairs or time.monotonic() - stable_since >= STABLE_S)):
+                    and (handled >= pairs or time.monotonic() - stable_since >= STABLE_S)
+                    and _detections_arrived(client, report, published)):
                 return report
         time.sleep(_POLL_S)
     return None
+
+
+def _detections_arrived(client: DemoClient, report: DiagnosticsSample, published: int) -> bool:
+    """With detection on, the detections of every published frame (they follow the fused
+    image) have been counted by the node and have arrived here."""
+    if "detection_frames" not in report.values:
+        return True
+    return _count(report, "detection_frames") >= published and \
+        len(client.detections()) >= published
 
 
 def _count(report: DiagnosticsSample, key: str) -> int:

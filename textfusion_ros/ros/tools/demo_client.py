@@ -15,10 +15,14 @@ from sensor_msgs.msg import Image
 from textfusion_interfaces.srv import SetPrompt
 from textfusion_ros.bags.io import ImageMessage
 from textfusion_ros.demo.live_report import DiagnosticsSample, FusedFrame, PromptCall
+from textfusion_ros.detection.types import Detection
+from textfusion_ros.ros.detections import detection_messages, from_detection_array
 from textfusion_ros.ros.diagnostics import status_name
+from textfusion_ros.ros.messages import stamp_ns
 from textfusion_ros.ros.tools.spun_node import SpunNode
 
 IR_TOPIC, VIS_TOPIC, FUSED_TOPIC = "/ir/image", "/vis/image", "/fused/image"
+DETECTIONS_TOPIC = "/detections"
 QUEUE_DEPTH = 10
 
 
@@ -37,11 +41,14 @@ class DemoClient(SpunNode):
                                                    raw=True)
         node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics,
                                  QUEUE_DEPTH)
+        node.create_subscription(detection_messages("auto").Detection2DArray, DETECTIONS_TOPIC,
+                                 self._on_detections, QUEUE_DEPTH)
         self._set_prompt = node.create_client(SetPrompt, "/set_prompt")
         self._get_state = node.create_client(GetState, f"/{node_name}/get_state")
         self._lock = threading.Lock()
         self._fused: list[FusedFrame] = []
         self._diagnostics: list[DiagnosticsSample] = []
+        self._detections: dict[int, list[Detection]] = {}
         self._prompt_done = threading.Event()
 
     # Recording ---------------------------------------------------------------------------
@@ -60,6 +67,16 @@ class DemoClient(SpunNode):
                                            {kv.key: kv.value for kv in status.values})
                 with self._lock:
                     self._diagnostics.append(sample)
+
+    def _on_detections(self, msg) -> None:
+        detections = from_detection_array(msg)
+        with self._lock:
+            self._detections[stamp_ns(msg.header.stamp)] = detections
+
+    def detections(self) -> dict[int, list[Detection]]:
+        """Detections received, by the (VIS) stamp of their frame."""
+        with self._lock:
+            return dict(self._detections)
 
     def fused(self) -> list[FusedFrame]:
         with self._lock:

@@ -1,0 +1,1 @@
+"""Object detection on fused images (ROS-free): decoders, letterbox, NMS, evaluation."""
