@@ -6,6 +6,7 @@ fails the run. Tests see AMENT_PREFIX_PATH as `source .venv/bin/activate` sets i
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import subprocess
 import sys
@@ -46,6 +47,16 @@ def require_ros_tools(what: str) -> None:
     if os.environ.get("CI") == "true" and SHARED_ROS_TOOLS.exists():
         pytest.fail(reason)
     pytest.skip(reason, allow_module_level=True)
+
+
+@pytest.fixture(autouse=True)
+def _project_logs_reach_caplog() -> None:
+    """launch_testing's pytest plugin (with ../shared/ros-tools) makes every logger created
+    after it loads a LaunchLogger that does not propagate, so caplog, listening at the root,
+    would hear nothing of the project's loggers."""
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.startswith(("textfusion_ros", "training")) and isinstance(logger, logging.Logger):
+            logger.propagate = True
 
 
 @pytest.fixture(scope="session")

@@ -186,7 +186,8 @@ def test_session_caches_the_optimised_graph_and_survives_a_corrupt_cache(
 
     onnx_path = cached_export(load_model_file(random_model_path), random_model_path,
                               cache_root())
-    ir, vis = frames(32, 64)
+    multiple = load_model_file(random_model_path).model_config.size_multiple
+    ir, vis = frames(multiple, 2 * multiple)
     feeds = {"ir": ir[None, None], "vis": vis[None, None],
              "text_pooled": np.ones((1, 384), np.float32),
              "text_tokens": np.ones((1, 3, 384), np.float32),

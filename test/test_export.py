@@ -60,7 +60,8 @@ def test_graph_has_dynamic_batch_size_and_prompt_length(random_model_path):
     session = create_session(onnx_path)
     net = model.build_network()
     g = torch.Generator().manual_seed(3)
-    for batch, h, w, tokens in ((2, 64, 96, (4, 11)), (1, 96, 160, (20,))):
+    m = model.model_config.size_multiple  # the raw graph takes multiples of it (backends pad)
+    for batch, h, w, tokens in ((2, m, 2 * m, (4, 11)), (1, 2 * m, 3 * m, (20,))):
         texts = [TextEmbedding(torch.randn(384, generator=g), torch.randn(t, 384, generator=g))
                  for t in tokens]
         args = (torch.rand(batch, 1, h, w, generator=g), torch.rand(batch, 1, h, w, generator=g),

@@ -9,6 +9,8 @@ inputs, the size multiple and the normalisation.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 import tempfile
@@ -128,14 +130,26 @@ def read_sidecar(onnx_path: str | Path) -> dict:
     return meta
 
 
+@functools.cache
+def network_code_hash() -> str:
+    """SHA-256 of the source files that define the network's graph (textfusion_ros/model/)."""
+    folder = Path(__file__).resolve().parent.parent / "model"
+    digest = hashlib.sha256()
+    for source in sorted(folder.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
 def cached_export(model: FusionModelFile, model_path: str | Path, cache_dir: Path, *,
                   exporter: str = DEFAULT_EXPORTER, opset: int = DEFAULT_OPSET,
                   fp16: bool = False) -> Path:
     """The exported graph of `model_path`, from `cache_dir/onnx/` when present, else exported
-    there. Keyed by the model file's content hash, exporter, opset, torch version, precision."""
+    there. Keyed by the model file's content hash, the network's code (an upgrade that changes
+    the graph exports again), exporter, opset, torch version and precision."""
     source = model_hash(model_path)
     precision = "fp16" if fp16 else "fp32"
-    name = f"{source[:20]}-{exporter}-op{opset}-torch{torch.__version__}-{precision}.onnx"
+    name = (f"{source[:20]}-net{network_code_hash()[:8]}-{exporter}-op{opset}"
+            f"-torch{torch.__version__}-{precision}.onnx")
     path = cache_dir / "onnx" / name.replace("+", "_")
     if path.is_file():
         try:

@@ -76,7 +76,10 @@ class Pyramid:
     def masks(self) -> list[torch.Tensor]:
         """Per band, 1 where the infrared (channel 0) is the more active source (B×1 at the
         activity's resolution)."""
-        return [(a[:, :1] >= a[:, 1:]).to(a.dtype) for a in self.activity]
+        # torch.where of like-typed constants, not a bool cast: a cast to float32 would stay
+        # float32 in a graph converted to half precision.
+        return [torch.where(a[:, :1] >= a[:, 1:], torch.ones_like(a[:, :1]),
+                            torch.zeros_like(a[:, :1])) for a in self.activity]
 
 
 def upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
