@@ -31,6 +31,7 @@ from textfusion_ros.ros.detections import (  # noqa: E402
     detection_messages,
     from_detection_array,
 )
+from textfusion_ros.ros.diagnostics import status_name  # noqa: E402
 from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
 from textfusion_ros.ros.tools.node_process import FusionNodeProcess  # noqa: E402
 from textfusion_ros.ros.tools.spun_node import SpunNode  # noqa: E402
@@ -84,7 +85,7 @@ class Watcher:
 
     def _on_diag(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
-            if status.name == f"{NODE}: fusion":
+            if status.name == status_name(f"/{NODE}"):
                 with self.cond:
                     self.diag = {kv.key: kv.value for kv in status.values}
                     self.cond.notify_all()

@@ -28,7 +28,8 @@ def test_offline_demo_writes_panel_and_metrics(tmp_path, shipped_model_path, cap
 
     panel = cv2.imread(str(out / "panel.png"))
     # Rows: first and last frame; tiles: IR, VIS, one per prompt, each under a caption bar.
-    assert panel.shape == (2 * (HEIGHT + CAPTION_H), (2 + len(DEMO_PROMPTS)) * WIDTH, 3)
+    # two frames under every prompt, then the night row
+    assert panel.shape == (3 * (HEIGHT + CAPTION_H), (2 + len(DEMO_PROMPTS)) * WIDTH, 3)
     tiles = [panel[CAPTION_H:HEIGHT + CAPTION_H, i * WIDTH:(i + 1) * WIDTH] for i in range(5)]
     assert all(tile.std() > 1 for tile in tiles)
     assert not np.array_equal(tiles[2], tiles[3]) and not np.array_equal(tiles[3], tiles[4])

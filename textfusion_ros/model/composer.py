@@ -40,6 +40,7 @@ COEFFICIENTS = (
 )
 BASE_COEFFICIENTS = 4
 ACTIVITY_BLOCK = 4  # activity is measured over blocks of up to 4×4 band pixels
+SELECTION_RAMP = 1e-3  # activity difference over which the selection passes between sources
 
 
 def upsample2(x: torch.Tensor) -> torch.Tensor:
@@ -74,12 +75,13 @@ class Pyramid:
         return x
 
     def masks(self) -> list[torch.Tensor]:
-        """Per band, 1 where the infrared (channel 0) is the more active source (B×1 at the
-        activity's resolution)."""
-        # torch.where of like-typed constants, not a bool cast: a cast to float32 would stay
-        # float32 in a graph converted to half precision.
-        return [torch.where(a[:, :1] >= a[:, 1:], torch.ones_like(a[:, :1]),
-                            torch.zeros_like(a[:, :1])) for a in self.activity]
+        """Per band, 1 where the infrared (channel 0) is the more active source, 0 where the
+        visible is (B×1 at the activity's resolution)."""
+        # A ramp of width SELECTION_RAMP rather than a hard comparison: where the two
+        # activities (nearly) tie, runtimes that round differently would otherwise flip the
+        # choice and disagree by far more than their rounding; a tie now takes half of each.
+        return [(0.5 + (a[:, :1] - a[:, 1:]) / SELECTION_RAMP).clamp(0.0, 1.0)
+                for a in self.activity]
 
 
 def upsample(x: torch.Tensor, factor: int) -> torch.Tensor:

@@ -91,8 +91,13 @@ class DetectionOutput:
         self.last_counts: dict[str, int] = {}
         # The text encoder loads here (configure), so that a new prompt takes milliseconds.
         matcher = PromptClassMatcher(encode, config.classes, config.prompt_class_threshold)
-        self.marked: tuple[str, ...] = matcher.match(prompt)
         logger = node.get_logger()
+        self.marked: tuple[str, ...] = ()
+        try:
+            self.marked = matcher.match(prompt)
+        except Exception as exc:  # a broken text encoder must not stop fusion or detection
+            logger.warning(f"prompt-named detector classes are off until the text encoder "
+                           f"works: {exc}")
         self._marker = LatestWorker(
             lambda text: setattr(self, "marked", matcher.match(text)),
             lambda error: logger.error(f"matching the prompt to detector classes failed: {error}"),
