@@ -8,8 +8,10 @@ import numpy as np
 
 from textfusion_ros.backends import FusionBackend, create_backend
 from textfusion_ros.config import FusionConfig
+from textfusion_ros.imaging.bounding import bounded_size, enlarge, shrink
 from textfusion_ros.imaging.color import merge_luma, split_luma, to_uint8, to_unit_float
 from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs
+from textfusion_ros.memory import release_free_memory
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file
 from textfusion_ros.paths import default_model_path
 from textfusion_ros.text.cache import PromptCache
@@ -33,7 +35,8 @@ class FusionPipeline:
         self.prompts = PromptCache(self.model.prompt_bank,
                                    lambda: create_encoder(encoder_name, **encoder),
                                    capacity=self.config.prompt_cache_size,
-                                   max_chars=self.config.max_prompt_chars)
+                                   max_chars=self.config.max_prompt_chars,
+                                   max_unknown_ratio=self.config.max_unknown_token_ratio)
         self.backend: FusionBackend = create_backend(
             self.config.backend, self.model, self.config.device, self.config.threads)
         self.agc = AgcConfig(self.config.agc_low_percentile, self.config.agc_high_percentile)
@@ -63,10 +66,23 @@ class FusionPipeline:
 
     def fuse(self, ir: np.ndarray, vis: np.ndarray) -> np.ndarray:
         """Infrared (8-bit, or 16-bit / float through gain control) + visible (uint8 BGR or
-        grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size."""
+        grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size.
+
+        A pair larger than `config.max_pixels` is fused at a reduced size; the fused luminance
+        is upsampled to the visible size and recombined with the full-size visible colour, and
+        the freed heap is handed back to the system afterwards.
+        """
         if ir.shape[:2] != vis.shape[:2]:
             raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
                              "align them first (textfusion_ros.imaging.registration)")
         ir_unit, vis = to_fusion_inputs(ir, vis, self.agc)
         y, crcb = split_luma(to_unit_float(vis))
-        return to_uint8(merge_luma(self.fuse_luma(ir_unit, y), crcb))
+        reduced = bounded_size(*y.shape, self.config.max_pixels)
+        if reduced is None:
+            return to_uint8(merge_luma(self.fuse_luma(ir_unit, y), crcb))
+        fused_y = enlarge(self.fuse_luma(shrink(ir_unit, reduced), shrink(y, reduced)), y.shape)
+        del ir_unit, y
+        fused = to_uint8(merge_luma(fused_y, crcb))
+        del fused_y, crcb
+        release_free_memory()
+        return fused
