@@ -92,8 +92,9 @@ class NodeConfig:
     reliability: str = "auto"
     """Image subscriptions: auto (match the publishers found, re-checked as they come and go;
     sensor-data QoS until one is found), reliable or best_effort."""
-    qos_depth: int = 5
-    """History depth of the image subscriptions and of the fused publisher."""
+    qos_depth: int = 20
+    """History depth of the image subscriptions and of the fused publisher: 20 frames (1/3 s at
+    60 Hz) cover the callbacks' stalls while the model is busy (soak benchmark, README)."""
     qos_check_period: float = 1.0
     """With reliability auto: seconds between checks of the publishers' reliability."""
     homography: list[float] = field(default_factory=list)

@@ -104,6 +104,9 @@ class FusionNode(LifecycleNode):
         homography = parse_homography(config.homography)
         pipeline = FusionPipeline(fusion)
         self._pipeline, self._config, self._homography = pipeline, config, homography
+        if fusion.prompt and fusion.prompt != pipeline.active_prompt:  # store it normalised
+            self.set_parameters([Parameter("prompt", Parameter.Type.STRING,
+                                           pipeline.active_prompt)])
         self._sync = ApproximateTimeSync(config.queue_size, config.slop,
                                          config.time_jump_threshold)
         self._monitor = FusionMonitor(config.stats_window, config.silence_timeout,
