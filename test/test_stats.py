@@ -124,3 +124,15 @@ def test_rate_meter_reads_zero_once_idle():
     assert meter.rate() == pytest.approx(10.0)
     clock.now += 0.1  # no frame for more than idle_s
     assert meter.rate() == 0.0
+
+
+def test_rate_meter_slower_than_idle_does_not_flicker():
+    clock = FakeClock()
+    meter = RateMeter(window_s=10.0, clock=clock, idle_s=1.0)
+    for i in range(4):
+        clock.now = i * 2.0  # 0.5 Hz
+        meter.tick()
+    clock.now += 1.5
+    assert meter.rate() == pytest.approx(0.5)
+    clock.now += 3.0  # two intervals without an event
+    assert meter.rate() == 0.0

@@ -129,8 +129,9 @@ class GapCounter:
 class RateMeter:
     """Events per second over a sliding window of `window_s` seconds of `clock` time.
 
-    With `idle_s`, the rate reads 0 as soon as no event came for `idle_s` seconds (the node
-    uses its diagnostics period, so a stopped output shows at the next report).
+    With `idle_s`, the rate reads 0 once no event came for `idle_s` seconds, or for two of the
+    mean intervals if those are longer (the node uses its diagnostics period: a stopped output
+    shows at the next report, and an output slower than that does not flicker to 0).
     """
 
     def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic,
@@ -157,10 +158,13 @@ class RateMeter:
             self._prune(now)
             if len(self._times) < 2:
                 return 0.0
-            if self._idle_s is not None and now - self._times[-1] > self._idle_s:
-                return 0.0
             span = self._times[-1] - self._times[0]
-            return (len(self._times) - 1) / span if span > 0 else 0.0
+            if span <= 0:
+                return 0.0
+            rate = (len(self._times) - 1) / span
+            if self._idle_s is not None and now - self._times[-1] > max(self._idle_s, 2 / rate):
+                return 0.0
+            return rate
 
     def _prune(self, now: float) -> None:
         while self._times and self._times[0] < now - self._window_s:
