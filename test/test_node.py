@@ -504,7 +504,8 @@ def test_stamp_gaps_count_missing_frames(fusion):
 def test_rate_reads_zero_once_output_stops(fusion):
     ir, vis = frames()
     fusion.wait_diag(lambda s, v: float(v["rate_hz"]) > 0, action=lambda: fusion.send(ir, vis))
-    fusion.wait_diag(lambda s, v: v["rate_hz"] == "0.00", timeout=2.0)  # 10 periods
+    # Within max(period, two frame intervals): the timing itself is unit-tested (test_stats).
+    fusion.wait_diag(lambda s, v: v["rate_hz"] == "0.00", timeout=10.0)
 
 
 def test_duplicate_node_name_warns(fusion):
