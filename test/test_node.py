@@ -436,6 +436,11 @@ def test_large_frames_arrive_intact_with_default_qos(fusion):
     assert len(msg.data) == 1024 * 1280 * 3
 
 
+def test_text_encoder_is_preloaded_at_configure(fusion):
+    wait_until(lambda: "text encoder preloaded" in fusion.log_path.read_text(), 60.0,
+               "the preloaded text encoder in the log")
+
+
 def test_unreadable_prompts_are_rejected_naming_the_encoder(fusion):
     assert fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=WARM)).success
     for prompt in ("\U0001f525\U0001f642\U0001f697", "红外图像噪声很大，请降噪"):

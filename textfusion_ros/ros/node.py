@@ -51,7 +51,7 @@ from textfusion_ros.text import PromptRejected, validate_prompt
 IR, VIS = 0, 1
 SUCCESS = TransitionCallbackReturn.SUCCESS
 _SPIN_TIMEOUT_S = 0.2  # how soon a signal ends the spin loop
-_EXIT_WAIT_S = 0.5  # how long the exit waits for work in progress (SIGINT served within 1 s)
+_EXIT_WAIT_S = 0.3  # how long the exit waits for work in progress (SIGINT served within 1 s)
 _PRELOAD_MIN_MEMORY = 4 * GIB
 
 
@@ -418,7 +418,7 @@ def main(args: list[str] | None = None) -> NoReturn:
 
     rclpy's own signal handlers are off: they would invalidate the context while the worker
     may still publish. Here a signal only ends the spin loop; the node and rclpy shut down in
-    order, waiting at most 0.5 s for a frame or callback in progress (work still running then is
+    order, waiting at most 0.3 s for a frame or callback in progress (work still running then is
     abandoned, its result unpublished). The process then ends without the interpreter's
     teardown, which takes seconds once torch and a model are loaded: SIGINT is served within 1 s.
     """
