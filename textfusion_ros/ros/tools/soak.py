@@ -163,13 +163,13 @@ def soak(driver: Driver, sampler: RssSampler, rate: float, duration: float, heig
         driver.fused.clear()
     start_ns, start = time.time_ns(), time.monotonic()
     sent: list[int] = []
-    next_ns = time.monotonic_ns()
-    end_ns = next_ns + int(duration * 1e9)
+    begin_ns = next_ns = time.monotonic_ns()
+    end_ns = begin_ns + int(duration * 1e9)
     while next_ns < end_ns:
         delay = (next_ns - time.monotonic_ns()) / 1e9
         if delay > 0:
             time.sleep(delay)
-        stamp = start_ns + (next_ns - (end_ns - int(duration * 1e9)))
+        stamp = start_ns + (next_ns - begin_ns)  # the camera's schedule, as wall-clock stamps
         ir_msg, vis_msg = frames[len(sent) % len(frames)]
         driver.send(ir_msg, vis_msg, stamp)
         sent.append(stamp)
