@@ -178,7 +178,8 @@ def soak(driver: Driver, sampler: RssSampler, rate: float, duration: float, heig
     time.sleep(3.0)  # the last frames and a diagnostics report after them
     after = driver.counters()
     with driver.lock:
-        fused = {s: t for s, t in driver.fused.items() if s in set(sent)}
+        sent_stamps = set(sent)
+        fused = {s: t for s, t in driver.fused.items() if s in sent_stamps}
         diag = dict(driver.diag)
     latencies = np.array([(t - s) / 1e6 for s, t in fused.items()])
     rss = sampler.between(start, end)
@@ -198,7 +199,7 @@ def large_frame(driver: Driver, sampler: RssSampler, pid: int, height: int, widt
                 settle_s: float) -> dict[str, float]:
     """Send one large pair alone: seconds to its fused image, peak RSS, RSS `settle_s` later."""
     ir_msg, vis_msg = pair_messages(height, width)
-    time.sleep(1.0)
+    time.sleep(3.0)  # the node has finished what it was fusing
     rss_before = rss_bytes(pid)
     peak_reset = reset_peak_rss(pid)
     stamp = time.time_ns()
