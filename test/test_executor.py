@@ -99,6 +99,21 @@ def test_drain_waits_for_callbacks_in_flight(node):
     assert finished == [1]
 
 
+def test_drain_gives_up_after_its_timeout(node):
+    release, finished = threading.Event(), []
+    stuck = node.create_guard_condition(lambda: (release.wait(WAIT_S), finished.append(1)))
+    executor = executor_for(node, threads=2)
+    stuck.trigger()
+    executor.spin_once(timeout_sec=1.0)
+    assert executor.drain(timeout_sec=0.05) is False  # the exit need not wait for it
+    release.set()
+    deadline = time.monotonic() + WAIT_S
+    while not finished:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert executor.drain(timeout_sec=WAIT_S) is True
+
+
 def test_callback_exception_is_raised_by_a_later_spin(node):
     def fail() -> None:
         raise ValueError("callback failed")

@@ -8,6 +8,7 @@ The node loads its default model (the shipped one) unless TEXTFUSION_TEST_MODEL 
 
 import array
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -85,6 +86,7 @@ class Driver:
     """This process's side: a node spun in a background thread, with helpers that poll."""
 
     def __init__(self, domain_id: int) -> None:
+        self.domain_id = domain_id
         self.spun = SpunNode("fusion_test_driver", domain_id, join_timeout_s=TIMEOUT_S)
         self.node = self.spun.node
         self._cond = threading.Condition()
@@ -242,7 +244,7 @@ def running_node(domain_id: int, log_path: Path, model: str, **overrides):
         overrides["model"] = model
     process = FusionNodeProcess(PARAMS_FILE, overrides, log_path, env)
     process.start()
-    driver.process, driver.log_path = process, log_path
+    driver.process, driver.log_path, driver.model = process, log_path, model
     try:
         topics = ("/ir/image", "/vis/image")
 
@@ -520,11 +522,135 @@ def test_free_text_prompt_loads_the_encoder_while_images_keep_flowing(own_fusion
     own_fusion.wait_diag(lambda s, v: v["active_prompt"] == FREE_TEXT)
 
 
+def test_text_encoder_is_preloaded_at_configure(fusion):
+    wait_until(lambda: "text encoder preloaded" in fusion.log_path.read_text(), 60.0,
+               "the preloaded text encoder in the log")
+
+
+def test_unreadable_prompts_are_rejected_naming_the_encoder(fusion):
+    assert fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=WARM)).success
+    for prompt in ("\U0001f525\U0001f642\U0001f697", "红外图像噪声很大，请降噪"):
+        response = fusion.call(fusion.set_prompt, SetPrompt.Request(prompt=prompt))
+        assert not response.success and response.active_prompt == WARM
+        for words in ("not understood", "minilm", "reads English"):
+            assert words in response.message, response.message
+    result = fusion.set_param("prompt", "红外图像噪声很大")
+    assert not result.successful and "not understood" in result.reason
+
+
+def test_prompt_parameter_holds_the_normalised_prompt(fusion):
+    result = fusion.set_param("prompt", f"   {TEXTURE}   ")
+    assert result.successful, result.reason
+    got = fusion.wait_future(fusion.params.get_parameters(["prompt"]))
+    assert got.values[0].string_value == TEXTURE
+    fusion.wait_diag(lambda s, v: v["active_prompt"] == TEXTURE)
+
+
+def test_a_burst_of_prompts_ends_on_the_last_one(fusion):
+    prompts = [f"{WARM} number {i}" for i in range(30)]
+    fusion.publish_prompt(prompts[0])
+    for prompt in prompts[1:]:
+        fusion.prompt_pub.publish(String(data=prompt))
+    fusion.wait_diag(lambda s, v: v["active_prompt"] == prompts[-1])
+
+
+def test_bad_stamps_are_counted_apart_and_warned(fusion):
+    ir, vis = frames()
+    fusion.exchange(ir, vis)
+    _, before = fusion.wait_diag(lambda s, v: True, fresh=True)
+    year_ns = 365 * 24 * 3600 * 1_000_000_000
+    for base in (1_000_000_000, time.time_ns() + 3 * year_ns):  # sec=1; 3 years ahead
+        stamps = []
+        deadline = time.monotonic() + TIMEOUT_S
+        while not set(stamps) & fusion.fused.keys():
+            assert time.monotonic() < deadline, "the badly stamped pair was not fused"
+            stamps.append(fusion.send(ir, vis, stamp=base + len(stamps) * MS))
+            time.sleep(0.3)
+    _, after = fusion.wait_diag(
+        lambda s, v: int(v["latency_negative"]) > int(before["latency_negative"])
+        and int(v["latency_beyond_horizon"]) > int(before["latency_beyond_horizon"]))
+    assert float(after["latency_p99_ms"]) < 10_000.0  # the bad samples stay out
+    wait_until(lambda: "from this node's clock" in fusion.log_path.read_text(), TIMEOUT_S,
+               "the bad-stamp warning in the log")
+    fusion.exchange(ir, vis)  # normal stamps again (pairing restarts after the jump)
+
+
+def test_stamp_gaps_count_missing_frames(fusion):
+    ir, vis = frames()
+    _, before = fusion.wait_diag(lambda s, v: True, fresh=True)
+    assert "ir_lost" in before and "vis_lost" in before  # RMW message_lost counters
+    time.sleep(1.2)  # a pause: the gap judgement restarts
+    base = time.time_ns()
+    indices = list(range(10)) + list(range(13, 16))  # frames 10, 11 and 12 never sent
+    for i in indices:
+        fusion.send(ir, vis, stamp=base + i * 20 * MS)
+        time.sleep(0.02)
+    received = {k: int(before[k]) + len(indices) for k in ("ir_received", "vis_received")}
+    _, after = fusion.wait_diag(lambda s, v: all(int(v[k]) >= n for k, n in received.items()))
+    for camera in ("ir", "vis"):
+        assert int(after[f"{camera}_gap_frames"]) - int(before[f"{camera}_gap_frames"]) == 3
+    assert after["vis_period_ms"] == "20.0"
+
+
+def test_rate_reads_zero_once_output_stops(fusion):
+    ir, vis = frames()
+    fusion.wait_diag(lambda s, v: float(v["rate_hz"]) > 0, action=lambda: fusion.send(ir, vis))
+    # Within max(period, two frame intervals): the timing itself is unit-tested (test_stats).
+    fusion.wait_diag(lambda s, v: v["rate_hz"] == "0.00", timeout=10.0)
+
+
+def test_duplicate_node_name_warns(fusion):
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=fusion.domain_id)
+    try:
+        twin = rclpy.create_node(NODE, context=context, start_parameter_services=False,
+                                 enable_rosout=False)
+        status, _ = fusion.wait_diag(lambda s, v: "named /fusion_node" in s.message)
+        assert status.level == DiagnosticStatus.WARN
+        wait_until(lambda: "other node(s) named /fusion_node" in fusion.log_path.read_text(),
+                   TIMEOUT_S, "the duplicate-name warning in the log")
+        twin.destroy_node()
+    finally:
+        rclpy.try_shutdown(context=context)
+    fusion.wait_diag(lambda s, v: "named /fusion_node" not in s.message)
+
+
+def test_shutdown_transition_ends_the_process(fusion, tmp_path):
+    name = "fusion_shutdown_test"
+    log_path = tmp_path / "node.log"
+    command = [str(FUSION_NODE), "--ros-args", "-r", f"__node:={name}", "-p", "autostart:=false",
+               "-p", "preload_text_encoder:=false", "-p", "threads:=1"]
+    if fusion.model:
+        command += ["-p", f"model:={fusion.model}"]
+    env = {**os.environ, "ROS_DOMAIN_ID": str(fusion.domain_id),
+           "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        change_state = fusion.node.create_client(ChangeState, f"/{name}/change_state")
+        for transition in (Transition.TRANSITION_CONFIGURE, Transition.TRANSITION_ACTIVATE):
+            request = ChangeState.Request()
+            request.transition.id = transition
+            assert fusion.call(change_state, request).success, log_path.read_text()
+        request = ChangeState.Request()
+        request.transition.id = Transition.TRANSITION_ACTIVE_SHUTDOWN
+        change_state.call_async(request)  # the answer may race the exit: the exit is the check
+        assert process.wait(TIMEOUT_S) == 0, log_path.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log_path.read_text()
+
+
 def test_sigint_exits_cleanly(own_fusion):
-    """Stops a node of its own, likely while it fuses a frame."""
+    """Stops a node of its own, likely while it fuses a frame. The exit does not wait for a
+    frame in progress (one 1280x1024 frame takes longer than this bound here)."""
     _, before = own_fusion.wait_diag(lambda s, v: True, fresh=True)
-    own_fusion.send(*frames(height=512, width=640))
+    own_fusion.send(*frames(height=1024, width=1280))
     own_fusion.wait_diag(lambda s, v: int(v["ir_received"]) > int(before["ir_received"]))
+    start = time.monotonic()
     assert own_fusion.process.stop(TIMEOUT_S) == 0  # SIGINT, then the exit status
+    assert time.monotonic() - start < 5.0, "SIGINT waited for the frame in progress"
     log = own_fusion.log_path.read_text()
     assert "Traceback" not in log and "Failed" not in log, log

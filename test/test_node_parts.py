@@ -115,6 +115,33 @@ def test_monitor_values():
     assert values["backend"] == "torch"
 
 
+def test_monitor_reports_losses_gaps_bad_stamps_and_extra_warnings():
+    clock = FakeClock()
+    monitor = FusionMonitor(stats_window=10, silence_timeout=2.0, clock=clock,
+                            latency_horizon_s=1.0, rate_idle_s=1.0)
+    monitor.activated()
+    period = 50_000_000
+    for i in list(range(8)) + [10]:  # VIS frames 8 and 9 missing
+        clock.now += 0.05
+        monitor.on_message(0, i * period)
+        monitor.on_message(1, i * period if i < 10 else 10 * period)
+    monitor.on_lost(0, 4)
+    for latency, plausible in ((30.0, True), (5000.0, False), (-2.0, False)):
+        clock.now += 0.1
+        assert monitor.on_published(latency) is plausible
+    report = monitor.report(0, 0, 0, {}, ["2 other node(s) named /fusion_node"])
+    assert report.warn and report.message == "2 other node(s) named /fusion_node"
+    values = report.values
+    assert (values["ir_lost"], values["vis_lost"]) == (4, 0)
+    assert (values["ir_gap_frames"], values["vis_gap_frames"]) == (2, 2)
+    assert values["vis_period_ms"] == "50.0"
+    assert (values["latency_negative"], values["latency_beyond_horizon"]) == (1, 1)
+    assert values["latency_p99_ms"] == "30.0"
+    assert values["rate_hz"] != "0.00"
+    clock.now += 1.5  # one idle period (rate_idle_s) later the rate reads 0
+    assert monitor.report(0, 0, 0, {}).values["rate_hz"] == "0.00"
+
+
 @pytest.mark.parametrize("changes, reason", [
     ({"reliability": "sometimes"}, "reliability"),
     ({"queue_size": 0}, "queue_size"),
@@ -122,6 +149,7 @@ def test_monitor_values():
     ({"diagnostics_period": 0.0}, "diagnostics_period"),
     ({"homography": [1.0] * 8}, "9 numbers"),
     ({"ir_topic": ""}, "ir_topic"),
+    ({"latency_horizon": 0.0}, "latency_horizon"),
 ])
 def test_node_config_rejects_bad_values(changes, reason):
     with pytest.raises(ValueError, match=reason):

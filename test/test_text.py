@@ -5,6 +5,7 @@ import torch
 
 from textfusion_ros.text import PromptCache, PromptRejected, TextEmbedding, validate_prompt
 from textfusion_ros.text.embedding import collate_embeddings
+from textfusion_ros.text.validation import check_readable
 
 
 @pytest.mark.parametrize("prompt, reason", [
@@ -22,11 +23,16 @@ def test_good_prompt_is_stripped():
 
 
 class CountingEncoder:
-    name, dim, max_tokens = "fake", 4, 8
+    name, description, language, dim, max_tokens = "fake", "a test encoder", "English", 4, 8
     calls = 0
 
     def count_tokens(self, text):
         return len(text.split())
+
+    def count_unknown_tokens(self, text):
+        """Words containing '?' are unknown."""
+        words = text.split()
+        return sum("?" in w for w in words), len(words)
 
     def encode(self, texts):
         CountingEncoder.calls += 1
@@ -50,6 +56,24 @@ def test_cache_uses_bank_without_encoder_and_lru_otherwise():
     cache.get("d e f")        # evicts "a b" (least recently used)
     cache.get("a b")
     assert cache.encoder_calls == 4
+
+
+def test_cache_rejects_prompts_mostly_unknown_to_the_encoder():
+    cache = PromptCache({}, CountingEncoder, max_unknown_ratio=0.5)
+    assert cache.get("warm ?? pedestrians")[0] == "warm ?? pedestrians"  # 1 of 3 unknown
+    with pytest.raises(PromptRejected, match=r"2 of 3 tokens .* fake \(a test encoder\), "
+                                             r"which reads English"):
+        cache.get("?? ?? pedestrians")
+    assert PromptCache({}, CountingEncoder, max_unknown_ratio=1.0).get("?? ??")[0] == "?? ??"
+
+
+@pytest.mark.parametrize("prompt", ["\U0001f525\U0001f642\U0001f697", "红外图像噪声很大，请降噪"])
+def test_minilm_does_not_read_emoji_or_chinese(minilm, prompt):
+    unknown, total = minilm.count_unknown_tokens(prompt)
+    assert total > 0 and unknown / total > 0.5
+    with pytest.raises(PromptRejected, match="not understood.*minilm.*English"):
+        check_readable(unknown, total, minilm.name, minilm.language)
+    assert minilm.count_unknown_tokens("highlight warm pedestrians") == (0, 3)
 
 
 def test_minilm_embeds_and_enforces_token_limit(minilm):

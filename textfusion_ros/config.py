@@ -48,6 +48,12 @@ class FusionConfig:
     """Distinct free-text prompts kept embedded (LRU)."""
     max_prompt_chars: int = 1000
     """Longer prompts are rejected."""
+    max_unknown_token_ratio: float = 0.5
+    """A free-text prompt with a larger share of tokens unknown to the text encoder (emoji,
+    scripts it does not read) is rejected with a reason."""
+    max_pixels: int = 1280 * 1024
+    """Larger pairs are fused at a reduced size (aspect kept) and the fused luminance is
+    upsampled to the visible size (colour stays at full size); 0 = no limit."""
     agc_low_percentile: float = 1.0
     """Automatic gain control of 16-bit / float thermal images: low percentile → black."""
     agc_high_percentile: float = 99.0
@@ -84,6 +90,11 @@ class FusionConfig:
             if not sizes[0][axis] <= sizes[1][axis] <= sizes[2][axis]:
                 raise ValueError(f"profile sizes need min <= opt <= max, got "
                                  f"{[list(s) for s in sizes]}")
+        if self.max_pixels < 0:
+            raise ValueError(f"max_pixels must be >= 0, got {self.max_pixels}")
+        if not 0.0 <= self.max_unknown_token_ratio <= 1.0:
+            raise ValueError("max_unknown_token_ratio must be within [0, 1], "
+                             f"got {self.max_unknown_token_ratio}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -119,8 +130,9 @@ class NodeConfig:
     reliability: str = "auto"
     """Image subscriptions: auto (match the publishers found, re-checked as they come and go;
     sensor-data QoS until one is found), reliable or best_effort."""
-    qos_depth: int = 5
-    """History depth of the image subscriptions and of the fused publisher."""
+    qos_depth: int = 20
+    """History depth of the image subscriptions and of the fused publisher: 20 frames (1/3 s at
+    60 Hz) cover the callbacks' stalls while the model is busy (soak benchmark, README)."""
     qos_check_period: float = 1.0
     """With reliability auto: seconds between checks of the publishers' reliability."""
     homography: list[float] = field(default_factory=list)
@@ -129,10 +141,17 @@ class NodeConfig:
     """Configure and activate at startup; false = wait for lifecycle transitions."""
     hardware_id: str = "none"
     """hardware_id of the diagnostic status: name the camera pair (e.g. front_ir_rgb)."""
+    preload_text_encoder: bool = True
+    """At configure, load the text encoder in the background so the first free-text prompt is
+    fast (not ~7 s); skipped, with a log line, when less than 4 GB of memory is available."""
     diagnostics_period: float = 1.0
     """Seconds between /diagnostics messages."""
     stats_window: int = 300
-    """Latency samples behind the p50/p99 in diagnostics."""
+    """Latency samples behind the p50/p99 in diagnostics (the last plausible ones)."""
+    latency_horizon: float = 10.0
+    """A fused frame whose VIS stamp is more than this many seconds old, or in the future, has a
+    bad stamp: its latency is counted apart from the p50/p99 and a warning is logged (not with
+    use_sim_time)."""
     silence_timeout: float = 3.0
     """A camera silent this long (s) while active turns the diagnostics level to WARN."""
     log_throttle: float = 5.0
@@ -157,7 +176,7 @@ class NodeConfig:
         if not self.slop >= 0.0:
             raise ValueError(f"slop must be >= 0 s, got {self.slop}")
         for name in ("time_jump_threshold", "qos_check_period", "diagnostics_period",
-                     "silence_timeout"):
+                     "silence_timeout", "latency_horizon"):
             if not getattr(self, name) > 0.0:
                 raise ValueError(f"{name} must be > 0 s, got {getattr(self, name)}")
         if not self.log_throttle >= 0.0:

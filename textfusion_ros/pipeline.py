@@ -9,6 +9,7 @@ import numpy as np
 
 from textfusion_ros.backends.base import FusionBackend, create_backend
 from textfusion_ros.config import FusionConfig
+from textfusion_ros.imaging.bounding import bounded_size, enlarge, shrink
 from textfusion_ros.imaging.color import (
     clean_chroma,
     merge_luma,
@@ -17,6 +18,7 @@ from textfusion_ros.imaging.color import (
     to_unit_float,
 )
 from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs
+from textfusion_ros.memory import release_free_memory
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file
 from textfusion_ros.paths import default_model_path
 from textfusion_ros.stats import RollingStats
@@ -43,7 +45,8 @@ class FusionPipeline:
         self.prompts = PromptCache(self.model.prompt_bank,
                                    lambda: create_encoder(encoder_name, **encoder),
                                    capacity=self.config.prompt_cache_size,
-                                   max_chars=self.config.max_prompt_chars)
+                                   max_chars=self.config.max_prompt_chars,
+                                   max_unknown_ratio=self.config.max_unknown_token_ratio)
         self.backend: FusionBackend
         self.backend, self.choice = create_backend(self.config, self.model, self.model_path)
         # Per frame: the backend call (padding, transfers, network) and, in `fuse`, the
@@ -82,7 +85,12 @@ class FusionPipeline:
     def fuse(self, ir: np.ndarray, vis: np.ndarray) -> np.ndarray:
         """Infrared (8-bit, or 16-bit / float through gain control) + visible (uint8 BGR or
         grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size.
-        The colour is the visible's, cleaned of sensor noise (`clean_chroma`)."""
+        The colour is the visible's, cleaned of sensor noise (`clean_chroma`).
+
+        A pair larger than `config.max_pixels` is fused at a reduced size; the fused luminance
+        is upsampled to the visible size and recombined with the full-size visible colour, and
+        the freed heap is handed back to the system afterwards.
+        """
         if ir.shape[:2] != vis.shape[:2]:
             raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
                              "align them first (textfusion_ros.imaging.registration)")
@@ -91,9 +99,19 @@ class FusionPipeline:
         y, crcb = split_luma(to_unit_float(vis))
         if crcb is not None:
             crcb = clean_chroma(crcb, y)
+        reduced = bounded_size(*y.shape, self.config.max_pixels)
         middle = time.perf_counter()
-        fused_y = self.fuse_luma(ir_unit, y)
+        if reduced is None:
+            fused_y = self.fuse_luma(ir_unit, y)
+        else:
+            fused_y = self.fuse_luma(shrink(ir_unit, reduced), shrink(y, reduced))
         resumed = time.perf_counter()
+        if reduced is not None:
+            fused_y = enlarge(fused_y, y.shape)
+        del ir_unit, y
         fused = to_uint8(merge_luma(fused_y, crcb))
         self.prepost_ms.add((middle - start + time.perf_counter() - resumed) * 1e3)
+        if reduced is not None:
+            del fused_y, crcb
+            release_free_memory()
         return fused

@@ -23,8 +23,8 @@ class DrainingExecutor(Executor):
       to pick tasks up (and the callbacks it starves lose messages). Here `spin_once` waits for
       an idle thread before waiting for work, and returns only once the callback has started.
     - `drain()` waits for every callback in flight (MultiThreadedExecutor.shutdown() destroys
-      its guard condition before its threads finish); call it after the last `spin_once`,
-      then destroy the node.
+      its guard condition before its threads finish), or for at most a timeout; call it after
+      the last `spin_once`, then destroy the node.
 
     A callback's exception is raised from the next `spin_once`, as rclpy's executors do.
     """
@@ -33,6 +33,8 @@ class DrainingExecutor(Executor):
         super().__init__(context=context)
         self._pool = ThreadPoolExecutor(num_threads, thread_name_prefix="ros_callbacks")
         self._idle_threads = threading.Semaphore(num_threads)
+        self._running = 0
+        self._running_changed = threading.Condition()
         self._in_flight: list[Task] = []
 
     def spin_once(self, timeout_sec: float | None = None) -> None:
@@ -53,12 +55,21 @@ class DrainingExecutor(Executor):
             task.result()
 
     def _run(self, handler: Task, started: threading.Event) -> None:
+        with self._running_changed:
+            self._running += 1
         started.set()
         try:
             handler()
         finally:
+            with self._running_changed:
+                self._running -= 1
+                self._running_changed.notify_all()
             self._idle_threads.release()
 
-    def drain(self) -> None:
-        """Wait for all callbacks in flight; spin_once must not be called afterwards."""
-        self._pool.shutdown(wait=True)
+    def drain(self, timeout_sec: float | None = None) -> bool:
+        """Wait for all callbacks in flight (at most `timeout_sec`); False when some still run.
+        spin_once must not be called afterwards."""
+        with self._running_changed:
+            idle = self._running_changed.wait_for(lambda: self._running == 0, timeout_sec)
+        self._pool.shutdown(wait=idle)
+        return idle

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textfusion_ros.stats import RateMeter, RollingStats
+from textfusion_ros.stats import GapCounter, LatencyStats, RateMeter
 
 CAMERAS = ("IR", "VIS")
 RATE_WINDOW_S = 5.0
@@ -30,12 +30,15 @@ class FusionMonitor:
     """Thread-safe event counters of one configured session of the node."""
 
     def __init__(self, stats_window: int, silence_timeout: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, latency_horizon_s: float = 10.0,
+                 rate_idle_s: float | None = None) -> None:
         self._clock = clock
         self._silence_timeout = silence_timeout
         self._lock = threading.Lock()
-        self.latency_ms = RollingStats(stats_window)
-        self.rate = RateMeter(RATE_WINDOW_S, clock)
+        self.latency_ms = LatencyStats(stats_window, latency_horizon_s * 1e3)
+        self.rate = RateMeter(RATE_WINDOW_S, clock, idle_s=rate_idle_s)
+        self.gaps = [GapCounter(), GapCounter()]
+        self.lost = [0, 0]
         self.received = [0, 0]
         self.bad_messages = 0
         self.published = 0
@@ -53,11 +56,19 @@ class FusionMonitor:
         with self._lock:
             self._active_since = None
 
-    def on_message(self, camera: int) -> None:
-        """A message arrived from camera 0 (IR) or 1 (VIS), good or bad."""
+    def on_message(self, camera: int, stamp_ns: int | None = None) -> None:
+        """A message arrived from camera 0 (IR) or 1 (VIS), good or bad; its stamp (when it
+        has one) feeds the camera's gap count."""
         with self._lock:
             self.received[camera] += 1
             self._last_seen[camera] = self._clock()
+        if stamp_ns is not None:
+            self.gaps[camera].add(stamp_ns)
+
+    def on_lost(self, camera: int, count: int) -> None:
+        """The middleware reported `count` messages of a camera lost before delivery."""
+        with self._lock:
+            self.lost[camera] += count
 
     def on_bad_message(self) -> None:
         with self._lock:
@@ -68,11 +79,13 @@ class FusionMonitor:
         with self._lock:
             self.errors += 1
 
-    def on_published(self, latency_ms: float) -> None:
-        self.latency_ms.add(latency_ms)
+    def on_published(self, latency_ms: float) -> bool:
+        """A fused frame went out; False when its latency is implausible (bad stamp)."""
+        plausible = self.latency_ms.add(latency_ms)
         self.rate.tick()
         with self._lock:
             self.published += 1
+        return plausible
 
     def silent(self) -> list[tuple[str, float]]:
         """(camera, seconds) of each camera silent longer than the timeout while active."""
@@ -85,19 +98,24 @@ class FusionMonitor:
         return [(name, gap) for name, gap in gaps if gap > self._silence_timeout]
 
     def report(self, dropped_unpaired: int, dropped_busy: int, time_jumps: int,
-               extra: dict[str, object]) -> Report:
-        """The health summary; WARN while a camera is silent, OK otherwise."""
+               extra: dict[str, object], warnings: list[str] | None = None) -> Report:
+        """The health summary; WARN while a camera is silent or with `warnings`, OK otherwise."""
         silent = self.silent()
+        problems = [f"no {name} image for {gap:.1f} s" for name, gap in silent]
+        problems += warnings or []
         if self._active_since is None:
             message = "inactive"
-        elif silent:
-            message = "; ".join(f"no {name} image for {gap:.1f} s" for name, gap in silent)
+            problems = warnings or []
         else:
             message = "fusing"
+        if problems:
+            message = "; ".join(problems)
         with self._lock:
             counts = {
                 "ir_received": self.received[0],
                 "vis_received": self.received[1],
+                "ir_lost": self.lost[0],
+                "vis_lost": self.lost[1],
                 "frames_published": self.published,
                 "bad_messages": self.bad_messages,
                 "processing_errors": self.errors,
@@ -106,6 +124,12 @@ class FusionMonitor:
             "rate_hz": f"{self.rate.rate():.2f}",
             "latency_p50_ms": format_ms(self.latency_ms.p50),
             "latency_p99_ms": format_ms(self.latency_ms.p99),
+            "latency_negative": self.latency_ms.negative,
+            "latency_beyond_horizon": self.latency_ms.beyond_horizon,
+            "ir_gap_frames": self.gaps[0].missing,
+            "vis_gap_frames": self.gaps[1].missing,
+            "ir_period_ms": format_ms(self.gaps[0].period_s() * 1e3),
+            "vis_period_ms": format_ms(self.gaps[1].period_s() * 1e3),
             "frames_dropped": dropped_unpaired + dropped_busy,
             "dropped_unpaired": dropped_unpaired,
             "dropped_busy": dropped_busy,
@@ -113,7 +137,7 @@ class FusionMonitor:
             **counts,
             **extra,
         }
-        return Report(bool(silent), message, values)
+        return Report(bool(problems), message, values)
 
 
 def format_ms(value: float) -> str:

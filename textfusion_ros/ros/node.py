@@ -8,14 +8,19 @@ parameter, all validated by the pipeline.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
+import time
+from typing import NoReturn
 
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.event_handler import QoSMessageLostInfo, SubscriptionEventCallbacks
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from rclpy.qos import ReliabilityPolicy
@@ -28,6 +33,7 @@ from textfusion_ros.config import DetectorConfig, FusionConfig, NodeConfig
 from textfusion_ros.detection.detector import shipped_detector
 from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
+from textfusion_ros.memory import GIB, available_memory_bytes
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.ros import qos
 from textfusion_ros.ros.detections import DetectionOutput
@@ -55,6 +61,8 @@ from textfusion_ros.text import PromptRejected, validate_prompt
 IR, VIS = 0, 1
 SUCCESS = TransitionCallbackReturn.SUCCESS
 _SPIN_TIMEOUT_S = 0.2  # how soon a signal ends the spin loop
+_EXIT_WAIT_S = 0.3  # how long the exit waits for work in progress (SIGINT served within 1 s)
+_PRELOAD_MIN_MEMORY = 4 * GIB
 
 
 class FusionNode(LifecycleNode):
@@ -65,7 +73,9 @@ class FusionNode(LifecycleNode):
         declare_dataclass(self, FusionConfig)
         declare_dataclass(self, NodeConfig)
         declare_dataclass(self, DetectorConfig, DETECTOR_PREFIX)
+        self.add_pre_set_parameters_callback(_normalise_prompt_parameter)
         self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.finished = threading.Event()  # set by the shutdown transition: the process ends
         self._images_group = MutuallyExclusiveCallbackGroup()
         self._config = NodeConfig()
         self._homography: np.ndarray | None = None
@@ -82,6 +92,9 @@ class FusionNode(LifecycleNode):
         self._subs: list = [None, None]
         self._reliability: list[ReliabilityPolicy | None] = [None, None]
         self._qos_timer = None
+        self._closing = False
+        self._preload: threading.Thread | None = None
+        self._duplicate_warning: str | None = None
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -104,9 +117,14 @@ class FusionNode(LifecycleNode):
         homography = parse_homography(config.homography)
         pipeline = FusionPipeline(fusion)
         self._pipeline, self._config, self._homography = pipeline, config, homography
+        if fusion.prompt and fusion.prompt != pipeline.active_prompt:  # store it normalised
+            self.set_parameters([Parameter("prompt", Parameter.Type.STRING,
+                                           pipeline.active_prompt)])
         self._sync = ApproximateTimeSync(config.queue_size, config.slop,
                                          config.time_jump_threshold)
-        self._monitor = FusionMonitor(config.stats_window, config.silence_timeout)
+        self._monitor = FusionMonitor(config.stats_window, config.silence_timeout,
+                                      latency_horizon_s=config.latency_horizon,
+                                      rate_idle_s=config.diagnostics_period)
         self._health = HealthRules(config.silence_timeout)
         self._worker = LatestWorker(self._process, self._on_worker_error, "fusion_worker")
         self._fused_pub = self.create_lifecycle_publisher(
@@ -117,12 +135,37 @@ class FusionNode(LifecycleNode):
                                              self._publish_diagnostics)
         self._prompt_srv = self.create_service(SetPrompt, "set_prompt", self._on_prompt_service)
         self._prompt_sub = self.create_subscription(String, config.prompt_topic,
-                                                    self._on_prompt_topic, 10)
+                                                    self._on_prompt_topic, qos.PROMPT_QOS)
         detector = read_dataclass(self, DetectorConfig, prefix=DETECTOR_PREFIX)
         self._configure_detections(detector, config)
         self.get_logger().info(
             f"configured: model {pipeline.model_path}, backend {pipeline.choice.summary()}, "
             f"prompt {pipeline.active_prompt!r}")
+        if config.preload_text_encoder:
+            self._start_preload(pipeline)
+
+    def _start_preload(self, pipeline: FusionPipeline) -> None:
+        """Load the text encoder on a background thread (images flow meanwhile)."""
+        available = available_memory_bytes()
+        if available is not None and available < _PRELOAD_MIN_MEMORY:
+            self.get_logger().info(
+                f"text encoder not preloaded: {available / GIB:.1f} GB of memory available "
+                f"(< {_PRELOAD_MIN_MEMORY / GIB:.0f} GB); it loads with the first new prompt")
+            return
+
+        def preload() -> None:
+            start = time.monotonic()
+            try:
+                pipeline.prompts.load_encoder()
+            except Exception as error:  # reported again by the first prompt that needs it
+                self.get_logger().warning(f"preloading the text encoder failed: {error}")
+                return
+            self.get_logger().info(
+                f"text encoder preloaded in {time.monotonic() - start:.1f} s")
+
+        self._preload = threading.Thread(target=preload, name="text_encoder_preload",
+                                         daemon=True)
+        self._preload.start()
 
     def _configure_detections(self, detector: DetectorConfig, config: NodeConfig) -> None:
         if not detector.enabled:
@@ -146,6 +189,7 @@ class FusionNode(LifecycleNode):
         if self._config.reliability == "auto":
             self._qos_timer = self.create_timer(self._config.qos_check_period,
                                                 self._follow_publishers)
+        self._check_unique_name()
         self.get_logger().info(
             "active: " + ", ".join(f"{CAMERAS[c]} {self._subs[c].topic_name} "
                                    f"({_label(self._reliability[c])})" for c in (IR, VIS))
@@ -162,6 +206,7 @@ class FusionNode(LifecycleNode):
 
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.close()
+        self.finished.set()
         return super().on_shutdown(state)
 
     def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -169,12 +214,17 @@ class FusionNode(LifecycleNode):
         self.close()
         return SUCCESS
 
-    def close(self) -> None:
-        """Stop processing and free the model, whatever the state (used on exit)."""
-        self._stop_processing()
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop processing and free the model, whatever the state (used on exit). Waits at most
+        `timeout` s for the frame in progress, whose result is then not published; False when
+        work (a frame, the encoder preload) is still running."""
+        self._closing = True
+        idle = self._stop_processing(timeout)
         self._release()
+        self._closing = False
+        return idle and (self._preload is None or not self._preload.is_alive())
 
-    def _stop_processing(self) -> None:
+    def _stop_processing(self, timeout: float | None = None) -> bool:
         if self._qos_timer is not None:
             self.destroy_timer(self._qos_timer)
             self._qos_timer = None
@@ -182,10 +232,12 @@ class FusionNode(LifecycleNode):
             if self._subs[camera] is not None:
                 self.destroy_subscription(self._subs[camera])
             self._subs[camera], self._reliability[camera] = None, None
-        if self._worker is not None:
-            self._worker.stop()
-            self._sync.reset()
-            self._monitor.deactivated()
+        if self._worker is None:
+            return True
+        idle = self._worker.stop(timeout)
+        self._sync.reset()
+        self._monitor.deactivated()
+        return idle
 
     def _release(self) -> None:
         if self._detections is not None:
@@ -219,7 +271,9 @@ class FusionNode(LifecycleNode):
         self._subs[camera] = self.create_subscription(
             Image, self._topic(camera), lambda msg: self._on_image(camera, msg),
             qos.image_qos(reliability, self._config.qos_depth),
-            callback_group=self._images_group)
+            callback_group=self._images_group,
+            event_callbacks=SubscriptionEventCallbacks(
+                message_lost=lambda info: self._on_lost(camera, info)))
         self._reliability[camera] = reliability
 
     def _follow_publishers(self) -> None:
@@ -242,7 +296,7 @@ class FusionNode(LifecycleNode):
         sync, monitor, worker = self._sync, self._monitor, self._worker
         if worker is None:  # a message still in flight after cleanup
             return
-        monitor.on_message(camera)
+        monitor.on_message(camera, stamp_ns(msg.header.stamp))
         if not anyone_subscribed(self._output_publishers()):
             return  # lazy: nobody listens, so nothing is decoded or fused
         try:
@@ -263,26 +317,61 @@ class FusionNode(LifecycleNode):
         if pair is not None:
             worker.put(pair)
 
+    def _on_lost(self, camera: int, info: QoSMessageLostInfo) -> None:
+        """The middleware lost messages of a camera before they reached the callback."""
+        monitor = self._monitor
+        if monitor is not None:
+            monitor.on_lost(camera, info.total_count_change)
+
     def _process(self, pair: tuple) -> None:
-        """Worker thread: align, fuse, publish one synchronized pair."""
+        """Worker thread: align, fuse, publish one synchronized pair (not when closing)."""
         (ir, _), (vis, header) = pair[1], pair[3]
+        pipeline, publisher, monitor = self._pipeline, self._fused_pub, self._monitor
         ir = align_ir_to_vis(ir, vis.shape, self._homography)
-        fused = self._pipeline.fuse(ir, vis)
-        self._fused_pub.publish(array_to_image(fused, header))
+        fused = pipeline.fuse(ir, vis)
+        if self._closing:
+            return
+        publisher.publish(array_to_image(fused, header))
         latency_ns = self.get_clock().now().nanoseconds - stamp_ns(header.stamp)
-        self._monitor.on_published(latency_ns / 1e6)
+        if not monitor.on_published(latency_ns / 1e6) and not self._use_sim_time():
+            self.get_logger().warning(
+                f"fused a frame stamped {latency_ns / 1e9:+.1f} s from this node's clock "
+                f"(beyond latency_horizon {self._config.latency_horizon} s, or in the future): "
+                "check the camera's clock; its latency is kept out of the statistics",
+                throttle_duration_sec=self._config.log_throttle)
         if self._detections is not None:
             self._detections.process(fused, header)
 
+    def _use_sim_time(self) -> bool:
+        return bool(self.get_parameter("use_sim_time").value)
+
     def _on_worker_error(self, error: BaseException) -> None:
-        self._monitor.on_error()
+        monitor = self._monitor
+        if monitor is None or self._closing:  # the node is closing: nothing to report
+            return
+        monitor.on_error()
         self.get_logger().warning(f"fusing a pair failed: {error}",
                                   throttle_duration_sec=self._config.log_throttle)
+
+    def _check_unique_name(self) -> None:
+        """Warn (log line + diagnostics) while another node has this node's full name."""
+        name, namespace = self.get_name(), self.get_namespace()
+        count = self.get_node_names_and_namespaces().count((name, namespace))
+        warning = None
+        if count > 1:
+            full_name = self.get_fully_qualified_name()
+            warning = (f"{count - 1} other node(s) named {full_name} on the graph: "
+                       "services, topics and parameters of that name reach both")
+        if warning and not self._duplicate_warning:
+            self.get_logger().warning(warning)
+        self._duplicate_warning = warning
 
     def _publish_diagnostics(self) -> None:
         pipeline, worker = self._pipeline, self._worker
         if pipeline is None or worker is None:
             return
+        if self._subs[IR] is not None:  # active
+            self._check_unique_name()
         report = self._monitor.report(
             self._sync.dropped, worker.dropped, self._sync.time_jumps,
             {"backend": pipeline.choice.backend, "device": pipeline.choice.device,
@@ -293,7 +382,8 @@ class FusionNode(LifecycleNode):
              "prepost_p50_ms": format_ms(pipeline.prepost_ms.p50),
              "active_prompt": pipeline.active_prompt,
              "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS]),
-             **(self._detections.diagnostics() if self._detections is not None else {})})
+             **(self._detections.diagnostics() if self._detections is not None else {})},
+            [self._duplicate_warning] if self._duplicate_warning else [])
         health = self._health.assess(report, not anyone_subscribed(self._output_publishers()))
         if health.level != OK:
             self.get_logger().warning(health.message,
@@ -365,16 +455,30 @@ class FusionNode(LifecycleNode):
             self._detections.mark(self._pipeline.active_prompt)
 
 
+def _normalise_prompt_parameter(params: list[Parameter]) -> list[Parameter]:
+    """Pre-set callback: a `prompt` value is stored as it will be applied (outer whitespace
+    stripped); an invalid one is left as given for `_on_set_parameters` to reject."""
+    normalised = []
+    for param in params:
+        if param.name == "prompt" and isinstance(param.value, str) and param.value.strip():
+            param = Parameter("prompt", Parameter.Type.STRING, param.value.strip())
+        normalised.append(param)
+    return normalised
+
+
 def _label(reliability: ReliabilityPolicy | None) -> str:
     return "none" if reliability is None else reliability.name.lower()
 
 
-def main(args: list[str] | None = None) -> int:
-    """Console script `fusion_node`: run until SIGINT/SIGTERM, then stop cleanly (exit 0).
+def main(args: list[str] | None = None) -> NoReturn:
+    """Console script `fusion_node`: run until SIGINT/SIGTERM or the lifecycle shutdown
+    transition, then stop cleanly and end the process (exit status 0).
 
     rclpy's own signal handlers are off: they would invalidate the context while the worker
-    may still publish. Here a signal only ends the spin loop; the worker finishes its frame,
-    then the node and rclpy shut down in order.
+    may still publish. Here a signal only ends the spin loop; the node and rclpy shut down in
+    order, waiting at most 0.3 s for a frame or callback in progress (work still running then is
+    abandoned, its result unpublished). The process then ends without the interpreter's
+    teardown, which takes seconds once torch and a model are loaded: SIGINT is served within 1 s.
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stop = threading.Event()
@@ -386,15 +490,20 @@ def main(args: list[str] | None = None) -> int:
     try:
         if node.get_parameter("autostart").value and not node.autostart():
             node.get_logger().error("autostart failed; waiting for lifecycle transitions")
-        while not stop.is_set() and rclpy.ok():
+        while not stop.is_set() and not node.finished.is_set() and rclpy.ok():
             executor.spin_once(timeout_sec=_SPIN_TIMEOUT_S)
     finally:
         # Ctrl-C reaches the node twice under ros2 launch (the terminal's, then launch's). Python
         # restores the default handler while it exits, so a late second SIGINT would kill it.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        executor.drain()
-        node.close()
+        deadline = time.monotonic() + _EXIT_WAIT_S
+        idle = executor.drain(_EXIT_WAIT_S)
+        idle = node.close(max(0.0, deadline - time.monotonic())) and idle
+        if not idle:
+            node.get_logger().warning("exiting without waiting for the work in progress")
         node.destroy_node()
-        executor.shutdown()
+        executor.shutdown(timeout_sec=0.0)
         rclpy.try_shutdown()
-    return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

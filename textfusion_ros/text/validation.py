@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 MAX_PROMPT_CHARS = 1000
+MAX_UNKNOWN_TOKEN_RATIO = 0.5
 
 
 class PromptRejected(ValueError):
@@ -26,3 +27,16 @@ def validate_prompt(text: object, max_chars: int = MAX_PROMPT_CHARS) -> str:
         shown = ", ".join(repr(c) for c in bad[:5])
         raise PromptRejected(f"prompt contains non-printable characters: {shown}")
     return stripped
+
+
+def check_readable(unknown: int, total: int, encoder: str, language: str,
+                   max_unknown_ratio: float = MAX_UNKNOWN_TOKEN_RATIO) -> None:
+    """Raise PromptRejected when more than `max_unknown_ratio` of a prompt's `total` tokens are
+    `unknown` to the text encoder (emoji, scripts it was not trained on): such a prompt would
+    be embedded as near-meaningless noise. The reason names the encoder and its language."""
+    if total and unknown / total <= max_unknown_ratio:
+        return
+    raise PromptRejected(
+        f"prompt not understood: {unknown} of {total} tokens are unknown to the active text "
+        f"encoder {encoder}, which reads {language} (at most {max_unknown_ratio:.0%} unknown "
+        "tokens are accepted)")

@@ -54,6 +54,12 @@ class FusionNodeProcess:
                                              stderr=subprocess.STDOUT)
 
     @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the node process has not been started")
+        return self._process.pid
+
+    @property
     def returncode(self) -> int | None:
         """The exit status once the process has ended, else None."""
         return None if self._process is None else self._process.poll()
