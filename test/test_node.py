@@ -274,9 +274,11 @@ def fusion(tmp_path_factory, request, ros_domain):
 
 @pytest.fixture
 def own_fusion(tmp_path, request):
-    """A node of this test's own, in a domain of its own (for tests that stop or break it)."""
+    """A node of this test's own, in a domain of its own (for tests that stop or break it);
+    indirect parametrisation gives it parameter overrides."""
+    overrides = getattr(request, "param", {})
     with lease_domain() as lease, running_node(lease.domain_id, tmp_path / "fusion_node.log",
-                                               model_override(request)) as driver:
+                                               model_override(request), **overrides) as driver:
         yield driver
 
 
@@ -499,9 +501,12 @@ def test_reconfigure_parameters_are_refused_while_configured(fusion):
                             ).successful  # applies at once
 
 
+@pytest.mark.parametrize("own_fusion", [{"preload_text_encoder": False, "detector.enabled": False}],
+                         indirect=True)
 def test_free_text_prompt_loads_the_encoder_while_images_keep_flowing(own_fusion):
-    """A prompt outside the model's bank: the node (fresh, so no encoder yet) loads the text
-    encoder in the service callback while the image callbacks and the worker go on."""
+    """A prompt outside the model's bank: the node (fresh; neither the preload nor the
+    detector's prompt-class matching loaded the encoder at configure) loads the
+    text encoder in the service callback while the image callbacks and the worker go on."""
     ir, vis = frames(index=5)
     default = fused_array(own_fusion.exchange(ir, vis))
     assert own_fusion.set_prompt.wait_for_service(timeout_sec=TIMEOUT_S)
