@@ -30,6 +30,7 @@ from rclpy.impl.implementation_singleton import rclpy_implementation
 from sensor_msgs.msg import Image
 
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame
+from textfusion_ros.ros.diagnostics import status_name
 from textfusion_ros.ros.messages import stamp_ns
 from textfusion_ros.ros.tools.node_process import FusionNodeProcess
 from textfusion_ros.ros.tools.spun_node import SpunNode
@@ -110,7 +111,7 @@ class Driver:
 
     def _on_diag(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
-            if status.name == f"{NODE}: fusion":
+            if status.name == status_name(f"/{NODE}"):
                 with self.lock:
                     self.diag = {kv.key: kv.value for kv in status.values}
                     self.diag_message = status.message
