@@ -55,7 +55,7 @@ def test_every_runtime_dependency_has_a_rosdep_key_or_the_pip_line():
 
 
 @pytest.mark.skipif(not COLCON.exists(), reason="colcon not installed (requirements-ros.txt)")
-def test_colcon_build_and_the_installed_node_starts(tmp_path):
+def test_colcon_build_and_the_installed_node_starts(tmp_path, ros_domain):
     clone = tmp_path / "ws" / "src" / "textfusion_ros"
     clone.mkdir(parents=True)
     for entry in REPO.iterdir():
@@ -63,7 +63,7 @@ def test_colcon_build_and_the_installed_node_starts(tmp_path):
             (clone / entry.name).symlink_to(entry)
     ws = tmp_path / "ws"
     env = {**os.environ, "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
-           "ROS_DOMAIN_ID": str(170 + os.getpid() % 60), "COLCON_HOME": str(ws / "colcon"),
+           "ROS_DOMAIN_ID": str(ros_domain), "COLCON_HOME": str(ws / "colcon"),
            "PYTHONUNBUFFERED": "1", "ROS_LOG_DIR": str(tmp_path / "roslog")}
     shell = f'source "{ACTIVATE}" && cd "{ws}"'
     (colcon,) = re.findall(r"^colcon build .*$", (REPO / "README.md").read_text(), re.M)

@@ -4,7 +4,6 @@ prompt-named classes in diagnostics. The detector is a tiny YOLO ONNX built here
 candidates), so the expected boxes are known; the shipped SSD runs in test_ros_demo."""
 
 import array
-import os
 import sys
 import threading
 import time
@@ -37,7 +36,6 @@ from textfusion_ros.ros.tools.node_process import FusionNodeProcess  # noqa: E40
 from textfusion_ros.ros.tools.spun_node import SpunNode  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DOMAIN_ID = 230 + os.getpid() % 2  # test_node uses 100-129, other modules 130-229
 NODE = "fusion_node"
 TIMEOUT_S = 30.0
 HEIGHT, WIDTH, NET = 96, 200, (64, 64)  # asymmetric frame, square network input
@@ -60,8 +58,8 @@ def frame_msg(image: np.ndarray, encoding: str, stamp: int) -> Image:
 class Watcher:
     """Publishes pairs; records detections, overlays and diagnostics."""
 
-    def __init__(self) -> None:
-        self.spun = SpunNode("detections_test_driver", DOMAIN_ID, join_timeout_s=TIMEOUT_S)
+    def __init__(self, domain_id: int) -> None:
+        self.spun = SpunNode("detections_test_driver", domain_id, join_timeout_s=TIMEOUT_S)
         node = self.spun.node
         self.msgs = detection_messages("auto")
         self.cond = threading.Condition()
@@ -119,21 +117,21 @@ class Watcher:
 
 
 @pytest.fixture(scope="module")
-def watched(tmp_path_factory):
+def watched(tmp_path_factory, ros_domain):
     folder = tmp_path_factory.mktemp("yolo")
     rows = []
     for box, class_id in ((PERSON, 0), (CAR, 1)):
         rows.append([*to_network(box, (HEIGHT, WIDTH), NET), *np.eye(3)[class_id] * 0.9])
     model = yolo_model(folder / "tiny.onnx", np.array(rows), "v8", NET,
                        {"names": repr({0: "person", 1: "car", 2: "dog"})})
-    env = {"ROS_DOMAIN_ID": str(DOMAIN_ID), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
+    env = {"ROS_DOMAIN_ID": str(ros_domain), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
     overrides = {"threads": 1, "detector.threads": 1, "diagnostics_period": 0.2,
                  "detector.model": model,
                  "detector.format": "yolo"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
-        patch.setenv("ROS_DOMAIN_ID", str(DOMAIN_ID))
-        watcher = Watcher()
+        patch.setenv("ROS_DOMAIN_ID", str(ros_domain))
+        watcher = Watcher(ros_domain)
         log = folder / "fusion_node.log"
         with FusionNodeProcess(REPO / "config" / "fusion.yaml", overrides, log, env) as node:
             deadline = time.monotonic() + 90.0
