@@ -17,15 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ros_stack import require_ros
 
-rclpy = pytest.importorskip(
-    "rclpy", reason="rclpy not importable: install the ROS 2 wheels (requirements-ros.txt)")
-try:
-    from textfusion_interfaces.srv import SetPrompt
-except ImportError as exc:
-    pytest.skip(f"textfusion_interfaces not built ({exc}): "
-                "run textfusion_interfaces/install_into_venv.sh .venv", allow_module_level=True)
-
+rclpy = require_ros()
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus  # noqa: E402
 from lifecycle_msgs.msg import State, Transition  # noqa: E402
 from lifecycle_msgs.srv import ChangeState, GetState  # noqa: E402
@@ -35,6 +29,7 @@ from rclpy.qos import ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
+from textfusion_interfaces.srv import SetPrompt  # noqa: E402
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
 from textfusion_ros.paths import default_model_path  # noqa: E402
 from textfusion_ros.ros.diagnostics import status_name  # noqa: E402

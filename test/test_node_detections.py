@@ -11,19 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ros_stack import require_ros
 
-rclpy = pytest.importorskip(
-    "rclpy", reason="rclpy not importable: install the ROS 2 wheels (requirements-ros.txt)")
-try:
-    from textfusion_interfaces.srv import SetPrompt
-except ImportError as exc:
-    pytest.skip(f"textfusion_interfaces not built ({exc}): "
-                "run textfusion_interfaces/install_into_venv.sh .venv", allow_module_level=True)
-
+rclpy = require_ros()
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from tiny_yolo import to_network, yolo_model  # noqa: E402
 
+from textfusion_interfaces.srv import SetPrompt  # noqa: E402
 from textfusion_ros.detection.draw import COLOUR  # noqa: E402
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
 from textfusion_ros.ros.detections import (  # noqa: E402

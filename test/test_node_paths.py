@@ -9,14 +9,9 @@ import time
 
 import numpy as np
 import pytest
+from ros_stack import require_ros
 
-rclpy = pytest.importorskip(
-    "rclpy", reason="rclpy not importable: install the ROS 2 wheels (requirements-ros.txt)")
-try:
-    import textfusion_interfaces.srv  # noqa: F401
-except ImportError as exc:
-    pytest.skip(f"textfusion_interfaces not built ({exc}): "
-                "run textfusion_interfaces/install_into_venv.sh .venv", allow_module_level=True)
+rclpy = require_ros()
 
 from rclpy.parameter import Parameter  # noqa: E402
 from rclpy.signals import SignalHandlerOptions  # noqa: E402
