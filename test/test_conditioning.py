@@ -89,11 +89,73 @@ def test_night_targets_trust_the_visible_only_where_it_is_lit():
     coolest = ir <= np.percentile(ir, 90)
     assert lift > 0 and np.allclose(lifted[hottest], np.clip(ir + lift, 0, 1)[hottest])
     np.testing.assert_array_equal(lifted[coolest], ir[coolest])
-    np.testing.assert_allclose(restored_y[:, 20:], split_luma(day)[0][:, 20:], atol=1e-6)
+    # Warm targets are composited onto the restored visible target; elsewhere it is the day.
+    day_y = split_luma(day)[0]
+    assert np.all(restored_y[hottest] >= np.minimum(lifted[hottest], 1.0) - 1e-6)
+    np.testing.assert_allclose(restored_y[:, 20:][coolest[:, 20:]],
+                               day_y[:, 20:][coolest[:, 20:]], atol=1e-6)
     np.testing.assert_allclose(crcb, split_luma(day)[1])
     very_dark = np.full_like(snr, 0.1)
     _, restored_dark, _ = night_targets(day, ir, night_clean, very_dark, settings, restore=True)
     np.testing.assert_allclose(restored_dark, ir, atol=1e-6)
+
+
+def test_dark_area_refinements_of_the_default_target_stay_in_the_dark_area():
+    rng = np.random.default_rng(1)
+    day = cv2.GaussianBlur(rng.random((32, 64, 3), dtype=np.float32), (0, 0), 3.0)
+    night_clean = 0.2 * day
+    ir = rng.random((32, 64), dtype=np.float32)
+    snr = np.where(np.arange(64) < 32, 1.0, 64.0).astype(np.float32)[None].repeat(32, 0)
+    plain_ir, plain_y, _ = night_targets(day, ir, night_clean, snr, NightTargets(), restore=False)
+    refined = NightTargets(dark_vis_base=0.5, dark_ir_detail=0.5)
+    ir_target, vis_y, _ = night_targets(day, ir, night_clean, snr, refined, restore=False)
+    dark, lit = np.s_[:, :24], np.s_[:, 40:]
+    np.testing.assert_allclose(vis_y[lit], plain_y[lit], atol=1e-6)
+    np.testing.assert_allclose(ir_target[lit], ir[lit], atol=1e-6)
+    # Enhanced infrared details where the visible is dark: more fine-scale energy.
+    fine = ir_target - cv2.GaussianBlur(ir_target, (0, 0), 2.0)
+    plain_fine = plain_ir - cv2.GaussianBlur(plain_ir, (0, 0), 2.0)
+    assert fine[dark].std() > 1.2 * plain_fine[dark].std()
+    # The visible's faint structure joins the dark area without changing its brightness.
+    night_y = split_luma(night_clean)[0]
+    added = vis_y[dark] - ir_target[dark]
+    assert abs(float(added.mean())) < 0.01
+    assert np.corrcoef(added.ravel(), night_y[dark].ravel())[0, 1] > 0.5
+
+
+def test_restore_strength_scales_the_low_light_brightening():
+    rng = np.random.default_rng(2)
+    day = rng.random((16, 32, 3), dtype=np.float32)
+    ir = rng.random((16, 32), dtype=np.float32)
+    snr = np.full((16, 32), 64.0, np.float32)
+    night_clean = 0.1 * day
+    _, seen_y, _ = night_targets(day, ir, night_clean, snr, NightTargets(), restore=False)
+    cool = ir <= np.percentile(ir, 90)
+
+    def brightening(strength: float) -> float:
+        settings = NightTargets(restore_strength=strength)
+        _, y, _ = night_targets(day, ir, night_clean, snr, settings, restore=True)
+        return float((y - seen_y)[cool].mean())
+
+    assert brightening(1.0) > 0.2
+    assert brightening(0.5) == pytest.approx(0.5 * brightening(1.0), rel=1e-4)
+
+
+def test_warm_lift_scales_the_lift_of_the_warm_targets_only():
+    rng = np.random.default_rng(3)
+    day = 0.5 * rng.random((16, 32, 3), dtype=np.float32)
+    ir = 0.3 * rng.random((16, 32), dtype=np.float32)
+    snr = np.full((16, 32), 64.0, np.float32)
+    hottest, cool = ir >= np.percentile(ir, 98), ir <= np.percentile(ir, 90)
+
+    def lifted(warm_lift: float) -> np.ndarray:
+        settings = NightTargets(warm_lift=warm_lift)
+        return night_targets(day, ir, 0.1 * day, snr, settings, restore=True)[0]
+
+    once, twice = lifted(1.0) - ir, lifted(2.0) - ir
+    assert once[hottest].min() > 0.05 and lifted(2.0).max() < 1.0
+    np.testing.assert_allclose(twice[hottest], 2.0 * once[hottest], rtol=1e-4)
+    np.testing.assert_array_equal(twice[cool], 0.0)
 
 
 def test_prompt_ids_stay_in_their_class(pairs):

@@ -11,13 +11,19 @@ the night synthesis's local signal-to-noise ratio (an illumination-aware target,
 PIAFusion's idea):
 - default prompt: where the night visible is well lit (high SNR) the target is the noise-free
   night visible; where it is dark or noisy the target is the infrared, so the fusion takes its
-  base intensity and structure from the infrared there instead of copying the darkness;
+  base intensity and structure from the infrared there instead of copying the darkness. Two
+  refinements there: the visible's faint coarse structure (its noise-free Gaussian base, where
+  it holds a signal at coarse scale, zero-mean over the dark area) is added with weight
+  `dark_vis_base`, so what the visible camera does see at coarse scale is not thrown away; and
+  the infrared's details (image minus a Gaussian σ 2 blur) are enhanced by `dark_ir_detail`,
+  as a thermal camera's detail enhancement does, since they are the only structure there;
 - low-light prompt: the daytime visible brightness wherever the night image still holds a
-  signal at coarse scale, its details only where their SNR allows (so the network learns to
-  brighten and denoise, never to turn noise into texture), and the infrared where the visible
-  holds nothing; the infrared target's warm targets (its hottest pixels) are lifted by the
-  scene's mean brightening, so they brighten with the scene and stay as conspicuous as under
-  the default prompt.
+  signal at coarse scale (approached by `restore_strength` from the night as seen), its details
+  only where their SNR allows (so the network learns to brighten and denoise, never to turn
+  noise into texture), and the infrared where the visible holds nothing; the infrared's warm
+  targets (its hottest pixels) are lifted by `warm_lift` times the scene's mean brightening
+  and composited onto the restored visible target, so they brighten with the scene and stay
+  as conspicuous as under the default prompt.
 Night samples may also carry an infrared degradation, fused as given.
 
 The default class also sees the other degradations "as given": degraded inputs with degraded
@@ -43,6 +49,7 @@ from training.prompts import PROMPT_CLASSES
 NIGHT_CLASS = "vis_low_light"
 IR_DEGRADATIONS = ("ir_noise", "ir_low_contrast")
 HOT_RANGE = (90.0, 98.0)  # infrared percentiles over which a pixel becomes a warm target
+IR_DETAIL_SIGMA = 2.0  # Gaussian σ (px) separating the infrared's details for enhancement
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,14 @@ class NightTargets:
     snr_high: float = 4.0
     base_snr_low: float = -1.5
     base_sigma: float = 4.0
+    dark_vis_base: float = 0.0
+    """Default prompt, dark areas: weight of the visible's faint coarse structure."""
+    dark_ir_detail: float = 0.0
+    """Default prompt, dark areas: extra gain on the infrared's details (0 = as they are)."""
+    restore_strength: float = 1.0
+    """Low-light prompt: how far the target goes from the night as seen to daytime brightness."""
+    warm_lift: float = 1.0
+    """Low-light prompt: the warm targets' lift, relative to the scene's mean brightening."""
 
 
 def night_targets(day_vis: np.ndarray, ir: np.ndarray, night_clean: np.ndarray,
@@ -70,18 +85,29 @@ def night_targets(day_vis: np.ndarray, ir: np.ndarray, night_clean: np.ndarray,
     module docstring)."""
     log_snr = np.log2(np.maximum(snr, 1e-6))
     lit = smoothstep(log_snr, targets.snr_low, targets.snr_high)
+    seen = smoothstep(log_snr, targets.base_snr_low, targets.snr_low)
     night_y, night_crcb = split_luma(night_clean)
     as_seen = lit * night_y + (1.0 - lit) * ir
     if not restore:
-        return ir, as_seen, night_crcb
+        dark = 1.0 - lit
+        ir_target = np.clip(ir + targets.dark_ir_detail * dark * (
+            ir - cv2.GaussianBlur(ir, (0, 0), IR_DETAIL_SIGMA)), 0.0, 1.0)
+        faint = dark * seen
+        night_base = cv2.GaussianBlur(night_y, (0, 0), targets.base_sigma)
+        dark_mean = float((faint * night_base).sum() / max(float(faint.sum()), 1e-6))
+        vis_target = lit * night_y + dark * ir_target + (
+            targets.dark_vis_base * faint * (night_base - dark_mean))
+        return ir_target, np.clip(vis_target, 0.0, 1.0), night_crcb
     y, crcb = split_luma(day_vis)
     base = cv2.GaussianBlur(y, (0, 0), targets.base_sigma)
-    seen = smoothstep(log_snr, targets.base_snr_low, targets.snr_low)
     restored = seen * (base + lit * (y - base)) + (1.0 - seen) * ir
-    lift = max(0.0, float(restored.mean() - as_seen.mean()))
+    restored = as_seen + targets.restore_strength * (restored - as_seen)
+    lift = targets.warm_lift * max(0.0, float(restored.mean() - as_seen.mean()))
     hot = smoothstep(ir, float(np.percentile(ir, HOT_RANGE[0])),
                      float(np.percentile(ir, HOT_RANGE[1])) + 1e-6)
-    return np.clip(ir + lift * hot, 0.0, 1.0), restored, crcb
+    ir_target = np.clip(ir + lift * hot, 0.0, 1.0)
+    vis_target = restored + hot * np.maximum(ir_target - restored, 0.0)
+    return ir_target, vis_target, crcb
 
 
 class PromptTable:

@@ -102,8 +102,10 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "classes with clean targets; night synthesis of the visible (linear-light darkening, "
         "Poisson–Gaussian, row/column and chroma noise, lamps with bloom and pools of light, "
         "colour casts, motion blur, JPEG) with illumination-aware targets (default prompt: "
-        "infrared where the night visible is dark or noisy; low-light prompt: daytime "
-        "brightness where the visible holds a signal, details only where their SNR allows); "
+        "infrared where the night visible is dark or noisy, with the visible's faint coarse "
+        "structure and enhanced infrared details there; low-light prompt: most of the way to "
+        "daytime brightness where the visible holds a signal, details only where their SNR "
+        "allows, the infrared's warm targets composited on top); "
         "losses: intensity, Sobel-gradient-max, Laplacian band detail, source correlation, "
         "SSIM, CbCr colour, source anchors, with per-class weights.",
         "",
