@@ -164,11 +164,27 @@ def _pad_to(image: np.ndarray, size: int) -> np.ndarray:
     return np.pad(image, widths, mode="reflect")
 
 
+def decode_pair(record: PairRecord) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Read a pair at its stored bit depth: (infrared H×W, visible H×W×3 BGR, visible is grey)."""
+    ir = read_image(record.ir_path, grey=True)
+    vis = read_image(record.vis_path)
+    grey = is_grey(vis)
+    if vis.ndim == 2:
+        vis = np.repeat(vis[..., None], 3, axis=2)
+    if ir.shape != vis.shape[:2]:
+        raise ValueError(
+            f"pair {record.stem!r}: infrared {ir.shape} and visible {vis.shape[:2]} sizes differ"
+        )
+    return ir, vis, grey
+
+
 class PairDataset(Dataset):
     """Infrared/visible pairs held in memory, with optional random crops and flips.
 
     Images are read once and kept at their stored bit depth (uint8 or uint16, four times
-    smaller than float32); items are converted to float32 in [0, 1] on access. Grey visible
+    smaller than float32); items are converted to float32 in [0, 1] on access. With
+    ``lazy=True`` nothing is held: each access decodes its pair from disk (for datasets that do
+    not fit in memory, such as LLVIP), and gives the same item as eager mode. Grey visible
     images (single-channel, or three identical channels) are given as 3-channel BGR and
     flagged in ``vis_grey``.
 
@@ -185,6 +201,7 @@ class PairDataset(Dataset):
         crop: int | None = None,
         augment: bool = False,
         seed: int = 0,
+        lazy: bool = False,
     ) -> None:
         if crop is not None and crop < 1:
             raise ValueError(f"crop must be positive, got {crop}")
@@ -192,24 +209,13 @@ class PairDataset(Dataset):
         self.crop = crop
         self.augment = augment
         self.seed = seed
+        self.lazy = lazy
         self.epoch = 0
-        self.ir: list[np.ndarray] = []
-        self.vis: list[np.ndarray] = []
-        self.vis_grey: list[bool] = []
-        for record in self.records:
-            ir = read_image(record.ir_path, grey=True)
-            vis = read_image(record.vis_path)
-            grey = is_grey(vis)
-            if vis.ndim == 2:
-                vis = np.repeat(vis[..., None], 3, axis=2)
-            if ir.shape != vis.shape[:2]:
-                raise ValueError(
-                    f"pair {record.stem!r}: infrared {ir.shape} and visible {vis.shape[:2]} "
-                    "sizes differ"
-                )
-            self.ir.append(ir)
-            self.vis.append(vis)
-            self.vis_grey.append(grey)
+        self._decoded = [] if lazy else [decode_pair(r) for r in self.records]
+
+    def _pair(self, index: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(infrared, BGR visible, visible is grey) of pair `index`, as stored."""
+        return decode_pair(self.records[index]) if self.lazy else self._decoded[index]
 
     def set_epoch(self, epoch: int) -> None:
         """Select the random stream for the next pass (epoch or iteration counter)."""
@@ -220,7 +226,7 @@ class PairDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, np.ndarray | str | bool]:
         """{"ir": H×W, "vis": H×W×3 BGR (float32, [0, 1]), "text", "stem", "vis_grey"}."""
-        ir, vis = self.ir[index], self.vis[index]
+        ir, vis, vis_grey = self._pair(index)
         rng = np.random.default_rng([self.seed, self.epoch, index])
         if self.crop is not None:
             ir, vis = _pad_to(ir, self.crop), _pad_to(vis, self.crop)
@@ -239,5 +245,5 @@ class PairDataset(Dataset):
             "vis": np.ascontiguousarray(to_unit_float(vis)),
             "text": record.text or "",
             "stem": record.stem,
-            "vis_grey": self.vis_grey[index],
+            "vis_grey": vis_grey,
         }

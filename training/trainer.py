@@ -21,7 +21,6 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file, save_model_file
-from textfusion_ros.model.composer import PyramidComposer
 from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
@@ -37,8 +36,8 @@ from training.checkpointing import (
 from training.conditioning import ConditionedPairs, PromptTable
 from training.config import TrainConfig
 from training.datasets import PairDataset, find_pairs, split_records
-from training.losses import FusionLoss
-from training.prompts import DEFAULT_PROMPT, PROMPT_CLASSES, all_prompts
+from training.loss_presets import build_loss
+from training.prompts import DEFAULT_PROMPT, all_prompts
 
 FINAL_MODEL_NAME = "model.safetensors"
 
@@ -135,7 +134,8 @@ class Trainer:
         pooled, tokens, mask = collate_embeddings([self.embeddings[t] for t in self.prompts.texts])
         self.text = (pooled.to(self.device), tokens.to(self.device), mask.to(self.device))
 
-        pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed)
+        pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed,
+                            lazy=config.data.lazy)
         self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
                                         loop.seed, loop.default_degraded_prob,
                                         config.night, config.night_targets)
@@ -149,13 +149,7 @@ class Trainer:
 
         self.model_config = ModelConfig.from_dict(config.model)
         self.net = TextFusionNet(self.model_config).to(self.device)
-        self.loss = FusionLoss([config.loss.classes[n] for n in PROMPT_CLASSES],
-                               config.loss.gradient_boost, config.loss.detail_boost,
-                               config.loss.intensity_max_mix,
-                               PyramidComposer(self.model_config),
-                               config.loss.as_given_max_mix,
-                               [config.loss.class_max_mix.get(n) for n in PROMPT_CLASSES]
-                               ).to(self.device)
+        self.loss = build_loss(config.loss, self.model_config).to(self.device)
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=loop.lr,
                                            weight_decay=loop.weight_decay)
         floor = loop.min_lr / loop.lr
