@@ -8,6 +8,8 @@ LLVIP).
 
 Per-pair descriptive texts are read from ``text/<stem>.txt`` or ``texts/<stem>.txt`` and from
 ``texts.json`` (stem → text) in the split folder or the dataset root; ``.txt`` files win.
+Per-source texts use the names ``<stem>_ir`` and ``<stem>_vi`` the same way; precomputed text
+features (FILM's released ``.npy`` per stem) live in ``text_features/``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ LAYOUTS: tuple[tuple[str, str, str], ...] = (
 )
 TEXT_FOLDERS = ("text", "texts")
 TEXT_JSON = "texts.json"
+FEATURE_FOLDER = "text_features"
+SOURCE_SUFFIXES = ("_ir", "_vi")
 
 
 class LayoutError(ValueError):
@@ -39,12 +43,27 @@ class LayoutError(ValueError):
 
 @dataclass(frozen=True)
 class PairRecord:
-    """One registered infrared/visible pair and its optional descriptive text."""
+    """One registered infrared/visible pair and its optional descriptive texts: one for the
+    pair, one per source (FILM's T₁ for the infrared, T₂ for the visible), or precomputed text
+    features (`.npy`, tokens × width: the pair's, or one per source)."""
 
     stem: str
     ir_path: Path
     vis_path: Path
     text: str | None = None
+    ir_text: str | None = None
+    vis_text: str | None = None
+    features: tuple[Path, ...] = ()
+
+    @property
+    def prompt_key(self) -> str | None:
+        """The name under which this pair's own text embedding is looked up (None: no text).
+        Features win over texts, per-source texts over the pair's text."""
+        if self.features:
+            return f"<text features: {', '.join(p.name for p in self.features)}>"
+        if self.ir_text or self.vis_text:
+            return f"infrared: {self.ir_text or ''}\nvisible: {self.vis_text or ''}"
+        return self.text
 
 
 def _subfolders(folder: Path) -> dict[str, Path]:
@@ -125,17 +144,32 @@ def load_texts(folder: str | Path) -> dict[str, str]:
     return {stem: text.strip() for stem, text in texts.items() if text.strip()}
 
 
+def load_feature_paths(folder: str | Path) -> dict[str, Path]:
+    """Name → `.npy` file in `folder`/text_features (FILM's released text features)."""
+    features = Path(folder) / FEATURE_FOLDER
+    return {p.stem: p for p in sorted(features.glob("*.npy"))} if features.is_dir() else {}
+
+
 def find_pairs(root: str | Path, split: str | None = None) -> list[PairRecord]:
-    """Pair a dataset's infrared and visible images by stem, sorted, with texts where present."""
+    """Pair a dataset's infrared and visible images by stem, sorted, with texts where present.
+
+    Per pair: ``<stem>`` (text for the pair), ``<stem>_ir`` and ``<stem>_vi`` (one per source)
+    in ``text/``, ``texts/`` or ``texts.json``; ``text_features/<stem>.npy`` or
+    ``text_features/<stem>_ir.npy`` + ``<stem>_vi.npy`` (precomputed features)."""
     root = Path(root)
     base, ir_dir, vis_dir = _locate(root, split)
-    texts = load_texts(root)
+    texts, features = load_texts(root), load_feature_paths(root)
     if base != root:
         texts.update(load_texts(base))
-    return [
-        PairRecord(stem, ir_path, vis_path, texts.get(stem))
-        for stem, (ir_path, vis_path) in pair_by_stem(ir_dir, vis_dir)
-    ]
+        features.update(load_feature_paths(base))
+    records = []
+    for stem, (ir_path, vis_path) in pair_by_stem(ir_dir, vis_dir):
+        feature_names = [stem] if stem in features else [
+            n for n in (stem + s for s in SOURCE_SUFFIXES) if n in features]
+        records.append(PairRecord(
+            stem, ir_path, vis_path, texts.get(stem), texts.get(stem + "_ir"),
+            texts.get(stem + "_vi"), tuple(features[n] for n in feature_names)))
+    return records
 
 
 def split_records(
@@ -243,7 +277,7 @@ class PairDataset(Dataset):
         return {
             "ir": np.ascontiguousarray(to_unit_float(ir)),
             "vis": np.ascontiguousarray(to_unit_float(vis)),
-            "text": record.text or "",
+            "text": record.prompt_key or "",
             "stem": record.stem,
             "vis_grey": vis_grey,
         }

@@ -35,8 +35,9 @@ from training.checkpointing import (
 )
 from training.conditioning import ConditionedPairs, PromptTable
 from training.config import TrainConfig
-from training.datasets import PairDataset, find_pairs, split_records
+from training.datasets import PairDataset, PairRecord, find_pairs, split_records
 from training.loss_presets import build_loss
+from training.pair_texts import embed_pair_texts
 from training.prompts import DEFAULT_PROMPT, all_prompts
 
 FINAL_MODEL_NAME = "model.safetensors"
@@ -56,12 +57,20 @@ def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
     return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def embed_prompts(config: TrainConfig, extra_texts: list[str]) -> dict[str, TextEmbedding]:
-    """Embed every bank prompt (train and validation paraphrases) and descriptive texts once."""
-    encoder = create_encoder(config.text.name, max_tokens=config.text.max_tokens)
-    texts = [t for t, _ in all_prompts("train") + all_prompts("val")] + list(extra_texts)
-    texts = list(dict.fromkeys(texts))
-    return dict(zip(texts, encoder.encode(texts), strict=True))
+def embed_prompts(config: TrainConfig, records: list[PairRecord], text_dim: int
+                  ) -> tuple[dict[str, TextEmbedding], dict]:
+    """Embed every bank prompt (train and validation paraphrases) and the pairs' own texts
+    once → (text → embedding, the encoder's description for the model file)."""
+    encoder = create_encoder(config.text.name, **config.text.encoder_options())
+    if encoder.dim != text_dim:
+        raise ValueError(f"text encoder {config.text.name} gives {encoder.dim}-d embeddings but "
+                         f"the network's text_dim is {text_dim}: set model.text_dim")
+    texts = list(dict.fromkeys(t for t, _ in all_prompts("train") + all_prompts("val")))
+    embeddings = dict(zip(texts, encoder.encode(texts), strict=True))
+    embeddings.update(embed_pair_texts(encoder, records, config.text.chunk_overlap))
+    info = {"name": config.text.name, **config.text.encoder_options(),
+            "max_tokens": encoder.max_tokens}
+    return embeddings, info
 
 
 class ResumableSampler(Sampler[int]):
@@ -128,8 +137,10 @@ class Trainer:
         records = find_pairs(config.data.root, config.data.split)
         self.train_records, self.val_records = split_records(
             records, config.data.n_val, config.data.split_seed)
-        descriptive = sorted({r.text for r in self.train_records if r.text})
-        self.embeddings = embed_prompts(config, descriptive)
+        self.model_config = ModelConfig.from_dict(config.model)
+        descriptive = sorted({r.prompt_key for r in self.train_records if r.prompt_key})
+        self.embeddings, self.encoder_info = embed_prompts(
+            config, self.train_records, self.model_config.text_dim)
         self.prompts = PromptTable(descriptive)
         pooled, tokens, mask = collate_embeddings([self.embeddings[t] for t in self.prompts.texts])
         self.text = (pooled.to(self.device), tokens.to(self.device), mask.to(self.device))
@@ -147,7 +158,6 @@ class Trainer:
                                  persistent_workers=False,
                                  generator=torch.Generator().manual_seed(loop.seed))
 
-        self.model_config = ModelConfig.from_dict(config.model)
         self.net = TextFusionNet(self.model_config).to(self.device)
         self.loss = build_loss(config.loss, self.model_config).to(self.device)
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=loop.lr,
@@ -169,8 +179,7 @@ class Trainer:
         weights = {k: v.detach().cpu() for k, v in self.net.state_dict().items()}
         return FusionModelFile(
             self.model_config, weights, {t: self.embeddings[t] for t in bank_texts}, classes,
-            DEFAULT_PROMPT, {"name": self.config.text.name,
-                             "max_tokens": self.config.text.max_tokens}, info)
+            DEFAULT_PROMPT, self.encoder_info, info)
 
     def run(self, stop_after: int | None = None) -> Path:
         """Train to the configured number of iterations; returns the final model file path.
