@@ -140,7 +140,7 @@ def test_each_seed_preset_trains_with_the_loss_falling(data_root, preset):
         "data": {"root": str(data_root / "data"), "n_val": 1, "lazy": True},
         "train": {"out_dir": str(data_root / preset), "iterations": 12, "batch_size": 4,
                   "crop": 64, "lr": 3e-3, "warmup": 2, "log_every": 4, "image_every": 100,
-                  "checkpoint_every": 100, "threads": 2, "resume": False},
+                  "checkpoint_every": 100, "threads": 1, "resume": False},
         "loss": {"preset": preset},
     }
     path = data_root / f"{preset}.yaml"

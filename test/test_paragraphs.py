@@ -109,7 +109,7 @@ def test_training_uses_paragraphs_and_validation_reports_them(tmp_path):
     config = {
         "data": {"root": str(tmp_path / "data"), "n_val": 0},
         "train": {"out_dir": str(tmp_path / "run"), "iterations": 3, "batch_size": 2,
-                  "crop": 64, "warmup": 1, "threads": 2, "text_prob": 1.0,
+                  "crop": 64, "warmup": 1, "threads": 1, "text_prob": 1.0,
                   "class_probs": {"default": 1.0}, "checkpoint_every": 100},
     }
     path = tmp_path / "train.yaml"

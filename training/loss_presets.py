@@ -212,3 +212,22 @@ def build_loss(config: LossConfig, model_config: ModelConfig) -> nn.Module:
                           [config.class_max_mix.get(n) for n in PROMPT_CLASSES],
                           ssim_normalised=True)
     return SeedLoss(config.preset)
+
+
+def split_output(out: torch.Tensor, batch: dict[str, torch.Tensor]
+                 ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Network output → (fused luminance, fused CrCb or None). With a chroma head (3 output
+    channels) the fused CrCb is the visible input's CrCb (`vis_in_crcb`) plus the offsets."""
+    if out.shape[1] == 1:
+        return out, None
+    if "vis_in_crcb" not in batch:
+        raise RuntimeError(
+            "the chroma head needs each sample's visible input chroma (batch key "
+            "'vis_in_crcb'), which training/conditioning.py does not provide")
+    return out[:, :1], (batch["vis_in_crcb"] + out[:, 1:]).clamp(0.0, 1.0)
+
+
+def check_chroma_loss(loss: nn.Module, chroma_head: bool) -> None:
+    """A chroma head needs a loss with a colour term on the fused chroma (preset textif)."""
+    if chroma_head and not getattr(loss, "uses_chroma", False):
+        raise ValueError("model.chroma_head needs a loss with a chroma term: loss.preset textif")

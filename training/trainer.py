@@ -36,7 +36,7 @@ from training.checkpointing import (
 from training.conditioning import ConditionedPairs, PromptTable
 from training.config import TrainConfig
 from training.datasets import PairDataset, PairRecord, find_pairs, split_records
-from training.loss_presets import build_loss
+from training.loss_presets import build_loss, check_chroma_loss, split_output
 from training.pair_texts import embed_pair_texts
 from training.prompts import DEFAULT_PROMPT, all_prompts
 
@@ -160,6 +160,7 @@ class Trainer:
 
         self.net = TextFusionNet(self.model_config).to(self.device)
         self.loss = build_loss(config.loss, self.model_config).to(self.device)
+        check_chroma_loss(self.loss, self.model_config.chroma_head)
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=loop.lr,
                                            weight_decay=loop.weight_decay)
         floor = loop.min_lr / loop.lr
@@ -208,10 +209,12 @@ class Trainer:
             ids = batch["prompt_id"]
             pooled = self.text[0][ids]
             pooled = pooled + loop.text_noise * torch.randn_like(pooled)
-            fused = self.model(batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids],
-                               self.text[2][ids])
+            fused, fused_crcb = split_output(self.model(
+                batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids], self.text[2][ids]),
+                batch)
+            chroma = {} if fused_crcb is None else {"fused_crcb": fused_crcb}
             total, terms = self.loss(fused, batch["ir"], batch["vis_y"], batch["vis_crcb"],
-                                     batch["class_index"], batch["as_given"])
+                                     batch["class_index"], batch["as_given"], **chroma)
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), loop.grad_clip)
