@@ -46,8 +46,8 @@ def test_large_pair_is_fused_reduced_and_upsampled_to_the_visible_size(pipeline)
     seen = []
     fuse_luma = pipeline.fuse_luma
     bounded = dataclasses.replace(pipeline.config, max_pixels=128 * 160)
-    pipeline.config, pipeline.fuse_luma = bounded, lambda i, v: seen.append(i.shape) or \
-        fuse_luma(i, v)
+    pipeline.config, pipeline.fuse_luma = bounded, lambda i, v, *text: seen.append(i.shape) or \
+        fuse_luma(i, v, *text)
     try:
         reduced = pipeline.fuse(ir, vis)
     finally:

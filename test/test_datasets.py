@@ -156,3 +156,25 @@ def test_grey_visible_flagged(tmp_path):
     _write_pairs(tmp_path / "ir", tmp_path / "vi", grey_vis=True)
     item = PairDataset(find_pairs(tmp_path))[0]
     assert item["vis"].shape == (12, 16, 3) and item["vis_grey"]
+
+
+def test_lazy_dataset_gives_the_eager_samples_and_holds_no_images(records):
+    eager = PairDataset(records, crop=10, augment=True, seed=5)
+    lazy = PairDataset(records, crop=10, augment=True, seed=5, lazy=True)
+    assert not lazy._decoded and len(lazy) == len(eager)
+    for epoch in range(3):
+        eager.set_epoch(epoch)
+        lazy.set_epoch(epoch)
+        for i in range(len(records)):
+            a, b = eager[i], lazy[i]
+            assert np.array_equal(a["ir"], b["ir"]) and np.array_equal(a["vis"], b["vis"])
+            assert (a["stem"], a["vis_grey"]) == (b["stem"], b["vis_grey"])
+
+
+def test_lazy_dataset_reports_a_bad_pair_on_access(tmp_path):
+    _write_pairs(tmp_path / "ir", tmp_path / "vi", shape=(12, 16))
+    records = find_pairs(tmp_path)
+    cv2.imwrite(str(records[0].vis_path), np.zeros((8, 8, 3), np.uint8))
+    lazy = PairDataset(records, lazy=True)
+    with pytest.raises(ValueError, match=records[0].stem):
+        lazy[0]

@@ -91,10 +91,3 @@ def test_paraphrases_are_closer_than_other_classes(minilm):
                                         "the RGB image is too dark at night",
                                         "infrared is noisy"])
     assert dark.pooled @ night.pooled > dark.pooled @ noisy.pooled
-
-
-def test_clip_encoder_optional():
-    pytest.importorskip("open_clip", reason="open_clip needs torchvision, not installable here")
-    from textfusion_ros.text.encoders import ClipEncoder
-    encoder = ClipEncoder()
-    assert encoder.encode(["infrared is noisy"])[0].pooled.shape == (encoder.dim,)

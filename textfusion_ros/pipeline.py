@@ -82,10 +82,13 @@ class FusionPipeline:
         self.inference_ms.add((time.perf_counter() - start) * 1e3)
         return fused
 
-    def fuse(self, ir: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    def fuse(self, ir: np.ndarray, vis: np.ndarray,
+             text: TextEmbedding | None = None) -> np.ndarray:
         """Infrared (8-bit, or 16-bit / float through gain control) + visible (uint8 BGR or
         grey, same H×W) → uint8 BGR (grey when the visible is grey) of the visible's size.
-        The colour is the visible's, cleaned of sensor noise (`clean_chroma`).
+        The colour is the visible's, cleaned of sensor noise (`clean_chroma`). `text`, when
+        given, replaces the active prompt's embedding for this call (validation of a pair's
+        own paragraph).
 
         A pair larger than `config.max_pixels` is fused at a reduced size; the fused luminance
         is upsampled to the visible size and recombined with the full-size visible colour, and
@@ -102,9 +105,9 @@ class FusionPipeline:
         reduced = bounded_size(*y.shape, self.config.max_pixels)
         middle = time.perf_counter()
         if reduced is None:
-            fused_y = self.fuse_luma(ir_unit, y)
+            fused_y = self.fuse_luma(ir_unit, y, text)
         else:
-            fused_y = self.fuse_luma(shrink(ir_unit, reduced), shrink(y, reduced))
+            fused_y = self.fuse_luma(shrink(ir_unit, reduced), shrink(y, reduced), text)
         resumed = time.perf_counter()
         if reduced is not None:
             fused_y = enlarge(fused_y, y.shape)

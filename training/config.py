@@ -10,6 +10,7 @@ import yaml
 
 from textfusion_ros.imaging.night import NightConfig
 from training.conditioning import NightTargets
+from training.loss_presets import PRESETS as LOSS_PRESETS
 from training.losses import LossWeights
 from training.prompts import PROMPT_CLASSES
 
@@ -20,6 +21,7 @@ class DataConfig:
     split: str | None = None
     n_val: int = 25
     split_seed: int = 0
+    lazy: bool = False  # decode pairs on access instead of holding them all in memory
 
 
 @dataclass
@@ -52,6 +54,7 @@ class TrainLoopConfig:
 
 @dataclass
 class LossConfig:
+    preset: str = "textfusion"  # textfusion | textif | film | tgif (training/loss_presets.py)
     gradient_boost: float = 1.1
     detail_boost: float = 1.25
     intensity_max_mix: float = 0.5
@@ -63,8 +66,18 @@ class LossConfig:
 
 @dataclass
 class TextConfig:
-    name: str = "minilm"
-    max_tokens: int = 128
+    name: str = "minilm"                # minilm | clip
+    max_tokens: int | None = None       # prompt token limit (None: the encoder's, 128 / 77)
+    clip_model: str = "ViT-B-32"        # open_clip architecture (name: clip)
+    clip_weights: str | None = None     # local CLIP checkpoint file (name: clip); no download
+    chunk_overlap: int = 16             # tokens shared by consecutive chunks of a long paragraph
+
+    def encoder_options(self) -> dict:
+        """Keyword arguments of `create_encoder(self.name, ...)`."""
+        options: dict = {} if self.max_tokens is None else {"max_tokens": self.max_tokens}
+        if self.name == "clip":
+            options.update(model_name=self.clip_model, weights=self.clip_weights)
+        return options
 
 
 @dataclass
@@ -112,6 +125,8 @@ def load_train_config(path: str | Path) -> TrainConfig:
     _require_known_classes(loop.class_probs, "train.class_probs")
     loss = _build(LossConfig, loss_raw, "loss")
     _require_known_classes(loss.class_max_mix, "loss.class_max_mix")
+    if loss.preset not in LOSS_PRESETS:
+        raise ValueError(f"unknown loss.preset {loss.preset!r}; known: {list(LOSS_PRESETS)}")
     loss.classes = classes
     return TrainConfig(
         data=_build(DataConfig, raw.get("data"), "data"),

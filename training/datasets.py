@@ -8,6 +8,8 @@ LLVIP).
 
 Per-pair descriptive texts are read from ``text/<stem>.txt`` or ``texts/<stem>.txt`` and from
 ``texts.json`` (stem → text) in the split folder or the dataset root; ``.txt`` files win.
+Per-source texts use the names ``<stem>_ir`` and ``<stem>_vi`` the same way; precomputed text
+features (FILM's released ``.npy`` per stem) live in ``text_features/``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ LAYOUTS: tuple[tuple[str, str, str], ...] = (
 )
 TEXT_FOLDERS = ("text", "texts")
 TEXT_JSON = "texts.json"
+FEATURE_FOLDER = "text_features"
+SOURCE_SUFFIXES = ("_ir", "_vi")
 
 
 class LayoutError(ValueError):
@@ -39,12 +43,27 @@ class LayoutError(ValueError):
 
 @dataclass(frozen=True)
 class PairRecord:
-    """One registered infrared/visible pair and its optional descriptive text."""
+    """One registered infrared/visible pair and its optional descriptive texts: one for the
+    pair, one per source (FILM's T₁ for the infrared, T₂ for the visible), or precomputed text
+    features (`.npy`, tokens × width: the pair's, or one per source)."""
 
     stem: str
     ir_path: Path
     vis_path: Path
     text: str | None = None
+    ir_text: str | None = None
+    vis_text: str | None = None
+    features: tuple[Path, ...] = ()
+
+    @property
+    def prompt_key(self) -> str | None:
+        """The name under which this pair's own text embedding is looked up (None: no text).
+        Features win over texts, per-source texts over the pair's text."""
+        if self.features:
+            return f"<text features: {', '.join(p.name for p in self.features)}>"
+        if self.ir_text or self.vis_text:
+            return f"infrared: {self.ir_text or ''}\nvisible: {self.vis_text or ''}"
+        return self.text
 
 
 def _subfolders(folder: Path) -> dict[str, Path]:
@@ -125,17 +144,32 @@ def load_texts(folder: str | Path) -> dict[str, str]:
     return {stem: text.strip() for stem, text in texts.items() if text.strip()}
 
 
+def load_feature_paths(folder: str | Path) -> dict[str, Path]:
+    """Name → `.npy` file in `folder`/text_features (FILM's released text features)."""
+    features = Path(folder) / FEATURE_FOLDER
+    return {p.stem: p for p in sorted(features.glob("*.npy"))} if features.is_dir() else {}
+
+
 def find_pairs(root: str | Path, split: str | None = None) -> list[PairRecord]:
-    """Pair a dataset's infrared and visible images by stem, sorted, with texts where present."""
+    """Pair a dataset's infrared and visible images by stem, sorted, with texts where present.
+
+    Per pair: ``<stem>`` (text for the pair), ``<stem>_ir`` and ``<stem>_vi`` (one per source)
+    in ``text/``, ``texts/`` or ``texts.json``; ``text_features/<stem>.npy`` or
+    ``text_features/<stem>_ir.npy`` + ``<stem>_vi.npy`` (precomputed features)."""
     root = Path(root)
     base, ir_dir, vis_dir = _locate(root, split)
-    texts = load_texts(root)
+    texts, features = load_texts(root), load_feature_paths(root)
     if base != root:
         texts.update(load_texts(base))
-    return [
-        PairRecord(stem, ir_path, vis_path, texts.get(stem))
-        for stem, (ir_path, vis_path) in pair_by_stem(ir_dir, vis_dir)
-    ]
+        features.update(load_feature_paths(base))
+    records = []
+    for stem, (ir_path, vis_path) in pair_by_stem(ir_dir, vis_dir):
+        feature_names = [stem] if stem in features else [
+            n for n in (stem + s for s in SOURCE_SUFFIXES) if n in features]
+        records.append(PairRecord(
+            stem, ir_path, vis_path, texts.get(stem), texts.get(stem + "_ir"),
+            texts.get(stem + "_vi"), tuple(features[n] for n in feature_names)))
+    return records
 
 
 def split_records(
@@ -164,11 +198,27 @@ def _pad_to(image: np.ndarray, size: int) -> np.ndarray:
     return np.pad(image, widths, mode="reflect")
 
 
+def decode_pair(record: PairRecord) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Read a pair at its stored bit depth: (infrared H×W, visible H×W×3 BGR, visible is grey)."""
+    ir = read_image(record.ir_path, grey=True)
+    vis = read_image(record.vis_path)
+    grey = is_grey(vis)
+    if vis.ndim == 2:
+        vis = np.repeat(vis[..., None], 3, axis=2)
+    if ir.shape != vis.shape[:2]:
+        raise ValueError(
+            f"pair {record.stem!r}: infrared {ir.shape} and visible {vis.shape[:2]} sizes differ"
+        )
+    return ir, vis, grey
+
+
 class PairDataset(Dataset):
     """Infrared/visible pairs held in memory, with optional random crops and flips.
 
     Images are read once and kept at their stored bit depth (uint8 or uint16, four times
-    smaller than float32); items are converted to float32 in [0, 1] on access. Grey visible
+    smaller than float32); items are converted to float32 in [0, 1] on access. With
+    ``lazy=True`` nothing is held: each access decodes its pair from disk (for datasets that do
+    not fit in memory, such as LLVIP), and gives the same item as eager mode. Grey visible
     images (single-channel, or three identical channels) are given as 3-channel BGR and
     flagged in ``vis_grey``.
 
@@ -185,6 +235,7 @@ class PairDataset(Dataset):
         crop: int | None = None,
         augment: bool = False,
         seed: int = 0,
+        lazy: bool = False,
     ) -> None:
         if crop is not None and crop < 1:
             raise ValueError(f"crop must be positive, got {crop}")
@@ -192,24 +243,13 @@ class PairDataset(Dataset):
         self.crop = crop
         self.augment = augment
         self.seed = seed
+        self.lazy = lazy
         self.epoch = 0
-        self.ir: list[np.ndarray] = []
-        self.vis: list[np.ndarray] = []
-        self.vis_grey: list[bool] = []
-        for record in self.records:
-            ir = read_image(record.ir_path, grey=True)
-            vis = read_image(record.vis_path)
-            grey = is_grey(vis)
-            if vis.ndim == 2:
-                vis = np.repeat(vis[..., None], 3, axis=2)
-            if ir.shape != vis.shape[:2]:
-                raise ValueError(
-                    f"pair {record.stem!r}: infrared {ir.shape} and visible {vis.shape[:2]} "
-                    "sizes differ"
-                )
-            self.ir.append(ir)
-            self.vis.append(vis)
-            self.vis_grey.append(grey)
+        self._decoded = [] if lazy else [decode_pair(r) for r in self.records]
+
+    def _pair(self, index: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(infrared, BGR visible, visible is grey) of pair `index`, as stored."""
+        return decode_pair(self.records[index]) if self.lazy else self._decoded[index]
 
     def set_epoch(self, epoch: int) -> None:
         """Select the random stream for the next pass (epoch or iteration counter)."""
@@ -220,7 +260,7 @@ class PairDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, np.ndarray | str | bool]:
         """{"ir": H×W, "vis": H×W×3 BGR (float32, [0, 1]), "text", "stem", "vis_grey"}."""
-        ir, vis = self.ir[index], self.vis[index]
+        ir, vis, vis_grey = self._pair(index)
         rng = np.random.default_rng([self.seed, self.epoch, index])
         if self.crop is not None:
             ir, vis = _pad_to(ir, self.crop), _pad_to(vis, self.crop)
@@ -237,7 +277,7 @@ class PairDataset(Dataset):
         return {
             "ir": np.ascontiguousarray(to_unit_float(ir)),
             "vis": np.ascontiguousarray(to_unit_float(vis)),
-            "text": record.text or "",
+            "text": record.prompt_key or "",
             "stem": record.stem,
-            "vis_grey": self.vis_grey[index],
+            "vis_grey": vis_grey,
         }

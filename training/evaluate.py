@@ -28,6 +28,7 @@ from textfusion_ros.metrics import compute_metrics, format_table, mean_metrics, 
 from textfusion_ros.pipeline import FusionPipeline
 from training.datasets import PairRecord
 from training.night_validation import night_report
+from training.paragraph_validation import paragraph_report
 from training.prompts import PROMPT_CLASSES
 
 Pair = tuple[str, np.ndarray, np.ndarray]
@@ -94,7 +95,9 @@ def evaluate_model(model: str | Path, records: list[PairRecord]) -> dict:
     pipeline = FusionPipeline(FusionConfig(model=str(model)))
     pairs = load_pairs(records)
     night = night_report(pipeline, pairs, prompt_variants("vis_low_light"))
+    paragraphs = paragraph_report(pipeline, records, pairs)
     return {
+        **({"paragraphs": paragraphs} if paragraphs else {}),
         "pairs": len(pairs),
         "metrics": metric_table(pipeline, pairs),
         "night": night,
@@ -109,6 +112,9 @@ def evaluate_model(model: str | Path, records: list[PairRecord]) -> dict:
 def format_report(report: dict) -> str:
     """Metric table plus one line per text-control figure (canonical, min over val, mean)."""
     lines = [format_table(report["metrics"]), ""]
+    if "paragraphs" in report:
+        lines += [f"pairs with their own text ({report['paragraphs']['pairs']}): own text vs "
+                  "default prompt", format_table(report["paragraphs"]["metrics"]), ""]
     for name, values in report["text_control"].items():
         val = [v for k, v in values.items() if k != "canonical"]
         lines.append(f"{name}: canonical {values['canonical']:+.3f}, validation paraphrases "

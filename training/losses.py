@@ -75,8 +75,10 @@ class FusionLoss(nn.Module):
     def __init__(self, class_weights: list[LossWeights], gradient_boost: float = 1.1,
                  detail_boost: float = 1.2, intensity_max_mix: float = 0.5,
                  bands: PyramidComposer | None = None, as_given_max_mix: float = 0.5,
-                 class_max_mix: list[float | None] | None = None) -> None:
+                 class_max_mix: list[float | None] | None = None,
+                 ssim_normalised: bool = True) -> None:
         super().__init__()
+        self.ssim_normalised = ssim_normalised
         self.gradient_boost = gradient_boost
         self.detail_boost = detail_boost
         self.intensity_max_mix = intensity_max_mix
@@ -127,11 +129,13 @@ class FusionLoss(nn.Module):
         """→ (scalar loss, mean of each unweighted term for logging)."""
         terms = self.terms(fused, ir, vis_y, vis_crcb, self.sample_max_mix(class_index, as_given))
         weights = self.table[class_index]
-        # SSIM: (1 - s_v) + δ·(1 - s_i), normalised by (1 + δ); δ is the ir_ssim weight.
+        # SSIM: (1 - s_v) + δ·(1 - s_i), normalised by (1 + δ) when `ssim_normalised` (the
+        # textfusion preset's choice; Text-IF's Eq. 11 has no normalisation); δ is ir_ssim.
         s, d = LossWeights.names().index("ssim"), LossWeights.names().index("ir_ssim")
         delta = weights[:, d:d + 1]
-        ssim_term = weights[:, s:s + 1] * (terms[:, s:s + 1] + delta * terms[:, d:d + 1]) / (
-            1.0 + delta)
+        ssim_term = weights[:, s:s + 1] * (terms[:, s:s + 1] + delta * terms[:, d:d + 1])
+        if self.ssim_normalised:
+            ssim_term = ssim_term / (1.0 + delta)
         others = torch.cat([weights[:, :s], weights[:, d + 1:]], 1) * torch.cat(
             [terms[:, :s], terms[:, d + 1:]], 1)
         total = (ssim_term.sum(1) + others.sum(1)).mean()

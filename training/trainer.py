@@ -21,7 +21,6 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file, save_model_file
-from textfusion_ros.model.composer import PyramidComposer
 from textfusion_ros.model.config import ModelConfig
 from textfusion_ros.model.network import TextFusionNet
 from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
@@ -36,9 +35,10 @@ from training.checkpointing import (
 )
 from training.conditioning import ConditionedPairs, PromptTable
 from training.config import TrainConfig
-from training.datasets import PairDataset, find_pairs, split_records
-from training.losses import FusionLoss
-from training.prompts import DEFAULT_PROMPT, PROMPT_CLASSES, all_prompts
+from training.datasets import PairDataset, PairRecord, find_pairs, split_records
+from training.loss_presets import build_loss, check_chroma_loss, split_output
+from training.pair_texts import embed_pair_texts
+from training.prompts import DEFAULT_PROMPT, all_prompts
 
 FINAL_MODEL_NAME = "model.safetensors"
 
@@ -57,12 +57,20 @@ def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
     return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def embed_prompts(config: TrainConfig, extra_texts: list[str]) -> dict[str, TextEmbedding]:
-    """Embed every bank prompt (train and validation paraphrases) and descriptive texts once."""
-    encoder = create_encoder(config.text.name, max_tokens=config.text.max_tokens)
-    texts = [t for t, _ in all_prompts("train") + all_prompts("val")] + list(extra_texts)
-    texts = list(dict.fromkeys(texts))
-    return dict(zip(texts, encoder.encode(texts), strict=True))
+def embed_prompts(config: TrainConfig, records: list[PairRecord], text_dim: int
+                  ) -> tuple[dict[str, TextEmbedding], dict]:
+    """Embed every bank prompt (train and validation paraphrases) and the pairs' own texts
+    once → (text → embedding, the encoder's description for the model file)."""
+    encoder = create_encoder(config.text.name, **config.text.encoder_options())
+    if encoder.dim != text_dim:
+        raise ValueError(f"text encoder {config.text.name} gives {encoder.dim}-d embeddings but "
+                         f"the network's text_dim is {text_dim}: set model.text_dim")
+    texts = list(dict.fromkeys(t for t, _ in all_prompts("train") + all_prompts("val")))
+    embeddings = dict(zip(texts, encoder.encode(texts), strict=True))
+    embeddings.update(embed_pair_texts(encoder, records, config.text.chunk_overlap))
+    info = {"name": config.text.name, **config.text.encoder_options(),
+            "max_tokens": encoder.max_tokens}
+    return embeddings, info
 
 
 class ResumableSampler(Sampler[int]):
@@ -129,13 +137,16 @@ class Trainer:
         records = find_pairs(config.data.root, config.data.split)
         self.train_records, self.val_records = split_records(
             records, config.data.n_val, config.data.split_seed)
-        descriptive = sorted({r.text for r in self.train_records if r.text})
-        self.embeddings = embed_prompts(config, descriptive)
+        self.model_config = ModelConfig.from_dict(config.model)
+        descriptive = sorted({r.prompt_key for r in self.train_records if r.prompt_key})
+        self.embeddings, self.encoder_info = embed_prompts(
+            config, self.train_records, self.model_config.text_dim)
         self.prompts = PromptTable(descriptive)
         pooled, tokens, mask = collate_embeddings([self.embeddings[t] for t in self.prompts.texts])
         self.text = (pooled.to(self.device), tokens.to(self.device), mask.to(self.device))
 
-        pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed)
+        pairs = PairDataset(self.train_records, crop=loop.crop, augment=True, seed=loop.seed,
+                            lazy=config.data.lazy)
         self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
                                         loop.seed, loop.default_degraded_prob,
                                         config.night, config.night_targets)
@@ -147,15 +158,9 @@ class Trainer:
                                  persistent_workers=False,
                                  generator=torch.Generator().manual_seed(loop.seed))
 
-        self.model_config = ModelConfig.from_dict(config.model)
         self.net = TextFusionNet(self.model_config).to(self.device)
-        self.loss = FusionLoss([config.loss.classes[n] for n in PROMPT_CLASSES],
-                               config.loss.gradient_boost, config.loss.detail_boost,
-                               config.loss.intensity_max_mix,
-                               PyramidComposer(self.model_config),
-                               config.loss.as_given_max_mix,
-                               [config.loss.class_max_mix.get(n) for n in PROMPT_CLASSES]
-                               ).to(self.device)
+        self.loss = build_loss(config.loss, self.model_config).to(self.device)
+        check_chroma_loss(self.loss, self.model_config.chroma_head)
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=loop.lr,
                                            weight_decay=loop.weight_decay)
         floor = loop.min_lr / loop.lr
@@ -175,8 +180,7 @@ class Trainer:
         weights = {k: v.detach().cpu() for k, v in self.net.state_dict().items()}
         return FusionModelFile(
             self.model_config, weights, {t: self.embeddings[t] for t in bank_texts}, classes,
-            DEFAULT_PROMPT, {"name": self.config.text.name,
-                             "max_tokens": self.config.text.max_tokens}, info)
+            DEFAULT_PROMPT, self.encoder_info, info)
 
     def run(self, stop_after: int | None = None) -> Path:
         """Train to the configured number of iterations; returns the final model file path.
@@ -205,10 +209,12 @@ class Trainer:
             ids = batch["prompt_id"]
             pooled = self.text[0][ids]
             pooled = pooled + loop.text_noise * torch.randn_like(pooled)
-            fused = self.model(batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids],
-                               self.text[2][ids])
+            fused, fused_crcb = split_output(self.model(
+                batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids], self.text[2][ids]),
+                batch)
+            chroma = {} if fused_crcb is None else {"fused_crcb": fused_crcb}
             total, terms = self.loss(fused, batch["ir"], batch["vis_y"], batch["vis_crcb"],
-                                     batch["class_index"], batch["as_given"])
+                                     batch["class_index"], batch["as_given"], **chroma)
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), loop.grad_clip)

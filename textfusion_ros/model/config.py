@@ -20,6 +20,7 @@ class ModelConfig:
     heads: int = 4
     film_hidden: int = 128
     pyramid_levels: int = 3
+    chroma_head: bool = False  # also predict CrCb offsets (output B×3: Y, Cr and Cb offsets)
 
     @property
     def size_multiple(self) -> int:

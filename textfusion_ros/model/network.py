@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from textfusion_ros.model.blocks import ConvBlock, CrossAttention, FeedForward, film
+from textfusion_ros.model.chroma import ChromaHead
 from textfusion_ros.model.composer import COEFFICIENTS, PyramidComposer
 from textfusion_ros.model.config import ModelConfig
 
@@ -69,6 +70,8 @@ class TextFusionNet(nn.Module):
         for layer in (self.film_mlp[-1], self.head):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
+        if cfg.chroma_head:
+            self.chroma = ChromaHead(cfg.decoder_widths[-1], 2 ** cfg.pyramid_levels)
 
     def _film_params(self, pooled: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         params = self.film_mlp(pooled)
@@ -80,7 +83,9 @@ class TextFusionNet(nn.Module):
 
     def forward(self, ir: torch.Tensor, vis: torch.Tensor, text_pooled: torch.Tensor,
                 text_tokens: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
-        """ir, vis: B×1×H×W in [0, 1]; text_pooled B×D; text_tokens B×T×D; text_mask B×T."""
+        """ir, vis: B×1×H×W in [0, 1]; text_pooled B×D; text_tokens B×T×D; text_mask B×T.
+        → fused luminance B×1×H×W, or with the chroma head B×3×H×W (luminance, then the Cr
+        and Cb offsets to add to the visible CrCb)."""
         pyr = self.composer.pyramid(torch.cat([ir, vis], dim=1))
         ir_summary, vis_summary = self.composer.summary(pyr).chunk(2, dim=1)
         ir_feats = self.ir_encoder(ir_summary)
@@ -104,4 +109,7 @@ class TextFusionNet(nn.Module):
             x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
             x = block(torch.cat([x, ir_feats[skip], vis_feats[skip]], dim=1))
             x = film(x, *modulation[i + 1])
-        return self.composer.compose(self.head(x), pyr)
+        fused = self.composer.compose(self.head(x), pyr)
+        if self.config.chroma_head:
+            return torch.cat([fused, self.chroma(x)], dim=1)
+        return fused
