@@ -70,6 +70,7 @@ def test_default_sees_nights_with_their_share(pairs):
         assert item["as_given"].item() is False
         assert torch.equal(item["ir_in"], item["ir"])
         assert item["vis_in"].mean() < 0.3
+        assert item["vis_in_crcb"].shape == (2, *item["vis_in"].shape[1:])
 
 
 def test_night_targets_trust_the_visible_only_where_it_is_lit():

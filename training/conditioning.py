@@ -184,12 +184,13 @@ class ConditionedPairs(Dataset):
             prompt_id = self.prompts.extra_ids[text]
         else:
             prompt_id = int(rng.choice(self.prompts.class_ids[name]))
-        vis_in_y, _ = split_luma(vis_in)
+        vis_in_y, vis_in_crcb = split_luma(vis_in)
 
         def chw(a: np.ndarray) -> torch.Tensor:
             a = np.ascontiguousarray(a, dtype=np.float32)
             return torch.from_numpy(a[None] if a.ndim == 2 else a.transpose(2, 0, 1).copy())
 
-        return {"ir_in": chw(ir_in), "vis_in": chw(vis_in_y), "ir": chw(ir), "vis_y": chw(vis_y),
+        return {"ir_in": chw(ir_in), "vis_in": chw(vis_in_y), "vis_in_crcb": chw(vis_in_crcb),
+                "ir": chw(ir), "vis_y": chw(vis_y),
                 "vis_crcb": chw(vis_crcb), "class_index": torch.tensor(class_index),
                 "prompt_id": torch.tensor(prompt_id), "as_given": torch.tensor(as_given)}

@@ -223,7 +223,7 @@ def split_output(out: torch.Tensor, batch: dict[str, torch.Tensor]
     if "vis_in_crcb" not in batch:
         raise RuntimeError(
             "the chroma head needs each sample's visible input chroma (batch key "
-            "'vis_in_crcb'), which training/conditioning.py does not provide")
+            "'vis_in_crcb', as training.conditioning.ConditionedPairs gives it)")
     return out[:, :1], (batch["vis_in_crcb"] + out[:, 1:]).clamp(0.0, 1.0)
 
 
