@@ -40,7 +40,8 @@ NODE = "fusion_node"
 START_TIMEOUT_S = 90.0
 RSS_PERIOD_S = 0.1
 COUNTERS = ("ir_received", "vis_received", "ir_lost", "vis_lost", "ir_gap_frames",
-            "vis_gap_frames", "dropped_unpaired", "dropped_busy", "frames_published",
+            "vis_gap_frames", "dropped_unpaired", "late_partners", "dropped_busy",
+            "frames_published",
             "bad_messages", "latency_negative", "latency_beyond_horizon")
 
 
@@ -281,7 +282,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {camera:3s} received {received} ({100 * (sent - received) / sent:.2f} % "
                   f"not delivered); lost (RMW message_lost) {counts[f'{camera}_lost']}, "
                   f"missing by stamp gaps {counts[f'{camera}_gap_frames']}")
-        print(f"  dropped unpaired {counts['dropped_unpaired']}, dropped busy "
+        print(f"  dropped unpaired {counts['dropped_unpaired']} (partner arrived after its "
+              f"eviction: {counts['late_partners']}), dropped busy "
               f"{counts['dropped_busy']}, published {counts['frames_published']}, fused "
               f"received here {result['fused_received']}, bad {counts['bad_messages']}")
         p50, p99 = result["latency_ms"]
