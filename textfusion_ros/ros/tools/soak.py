@@ -4,9 +4,11 @@
         [--large 1920x1080 --large 3840x2160] [--domain 190] [-p NAME:=VALUE ...]
 
 Starts `fusion_node` (config/fusion.yaml, autostart) as a child process, publishes synthetic
-IR (mono16) + VIS (bgr8) pairs on reliable topics at `--rate` pairs/s for `--duration` s,
+IR (mono16) + VIS (bgr8) pairs at `--rate` pairs/s for `--duration` s, as a camera driver does
+with ROS's default publisher QoS (reliable, keep last `--publisher-depth` = 10, volatile),
 samples the node's RSS, and prints what the node counted over the run (received, lost as
-reported by the middleware, frames missing by stamp gaps, dropped unpaired / busy, published),
+reported by the middleware, frames missing by stamp gaps, dropped unpaired (of which pairs
+lost to the pairing queue: `late_partners`) / busy, published),
 latency p50/p99 (node diagnostics, and measured here on the fused images received) and RSS.
 Each `--large` frame is then sent alone: time to its fused image, peak RSS, RSS 10 s later.
 Last, SIGINT is sent 1 s after one more pair (of the last size), while the node fuses it, and
