@@ -121,8 +121,8 @@ class NodeConfig:
     """std_msgs/String topic that sets the prompt."""
     queue_size: int = 20
     """Unpaired images kept per camera while waiting for a partner: as many as `qos_depth`, so
-    that one camera's callbacks running ahead of the other's do not evict pairs (at 5, a 60 Hz
-    soak lost 1 pair in 20 that way: `late_partners` in diagnostics)."""
+    that one camera's callbacks running ahead of the other's do not evict pairs (at 5, 60 Hz
+    soaks lost 1 pair in 20 to 1 in 5 that way: `late_partners` in diagnostics)."""
     slop: float = 0.015
     """Largest stamp difference (s) within a pair. Under half the 33 ms period of 30 Hz cameras,
     so a frame has at most one candidate partner."""
