@@ -150,6 +150,8 @@ def test_monitor_reports_losses_gaps_bad_stamps_and_extra_warnings():
     ({"homography": [1.0] * 8}, "9 numbers"),
     ({"ir_topic": ""}, "ir_topic"),
     ({"latency_horizon": 0.0}, "latency_horizon"),
+    ({"worker_nice": -1}, "worker_nice"),
+    ({"worker_nice": 20}, "worker_nice"),
 ])
 def test_node_config_rejects_bad_values(changes, reason):
     with pytest.raises(ValueError, match=reason):

@@ -1,5 +1,6 @@
 """The rclpy side without a running graph: messages, QoS selection, dataclass parameters."""
 
+import array
 from types import SimpleNamespace
 
 import numpy as np
@@ -143,3 +144,11 @@ def test_set_time_validation(tmp_path):
         validate_at_set_time(FusionConfig(backend="onnx"), {"backend": "onnx"})
     with pytest.raises(ValueError, match="device must be .*got 'gpu'"):
         validate_at_set_time(FusionConfig(device="gpu"), {"device": "gpu"})
+
+
+def test_image_message_data_is_the_array_bytes_copied_once():
+    image = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    msg = array_to_image(image[:, ::-1], Header(frame_id="vis"))  # not C-contiguous
+    assert isinstance(msg.data, array.array) and msg.data.typecode == "B"
+    assert bytes(msg.data) == np.ascontiguousarray(image[:, ::-1]).tobytes()
+    assert (msg.encoding, msg.step, msg.height, msg.width) == ("bgr8", 21, 5, 7)

@@ -143,3 +143,25 @@ def test_two_threads_pair_everything_once(round_):
     assert len(pairs) == count and sync.pending == 0 and sync.dropped == 0
     assert sorted(p[1][1] for p in pairs) == list(range(count))
     assert all(p[1] == (0, p[3][1]) and p[3] == (1, p[1][1]) for p in pairs)
+
+
+def test_partner_arriving_after_its_eviction_counts_as_late():
+    sync = ApproximateTimeSync(queue_size=2, slop=0.001)
+    for stamp in (0, 10 * MS, 20 * MS):  # stream 0 runs ahead: its oldest is evicted
+        assert sync.add(0, stamp, stamp) is None
+    assert sync.dropped == 1 and sync.late_partners == 0
+    assert sync.add(1, 5 * MS, "no partner ever") is None
+    assert sync.late_partners == 0
+    assert sync.add(1, 0, "late") is None  # would have paired with the evicted 0
+    assert sync.late_partners == 1
+    assert sync.add(1, 0, "again") is None  # an evicted message is counted once
+    assert sync.late_partners == 1
+    assert sync.add(1, 10 * MS, "in time") == (10 * MS, 10 * MS, 10 * MS, "in time")
+
+
+def test_reset_forgets_evicted_stamps():
+    sync = ApproximateTimeSync(queue_size=1, slop=0.001)
+    sync.add(0, 0, "a")
+    sync.add(0, 10 * MS, "b")  # evicts 0
+    sync.reset()
+    assert sync.add(1, 0, "c") is None and sync.late_partners == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -94,27 +95,54 @@ class FusionPipeline:
         is upsampled to the visible size and recombined with the full-size visible colour, and
         the freed heap is handed back to the system afterwards.
         """
-        if ir.shape[:2] != vis.shape[:2]:
-            raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
-                             "align them first (textfusion_ros.imaging.registration)")
         start = time.perf_counter()
-        ir_unit, vis = to_fusion_inputs(ir, vis, self.agc)
-        y, crcb = split_luma(to_unit_float(vis))
-        if crcb is not None:
-            crcb = clean_chroma(crcb, y)
-        reduced = bounded_size(*y.shape, self.config.max_pixels)
+        pair = prepare_pair(ir, vis, self.agc, self.config.max_pixels)
         middle = time.perf_counter()
-        if reduced is None:
-            fused_y = self.fuse_luma(ir_unit, y, text)
-        else:
-            fused_y = self.fuse_luma(shrink(ir_unit, reduced), shrink(y, reduced), text)
+        fused_y = self.fuse_luma(pair.ir, pair.vis_y, text)
         resumed = time.perf_counter()
-        if reduced is not None:
-            fused_y = enlarge(fused_y, y.shape)
-        del ir_unit, y
-        fused = to_uint8(merge_luma(fused_y, crcb))
+        fused = finish_pair(pair, fused_y)
         self.prepost_ms.add((middle - start + time.perf_counter() - resumed) * 1e3)
-        if reduced is not None:
-            del fused_y, crcb
+        if pair.reduced:
+            del pair, fused_y
             release_free_memory()
         return fused
+
+
+@dataclass
+class PreparedPair:
+    """A pair ready for the network, IR and visible luminance as float [0, 1] at the size it
+    is fused at, with what `finish_pair` needs to give the fused image the visible's colour."""
+
+    ir: np.ndarray
+    vis_y: np.ndarray
+    crcb: np.ndarray | None
+    """The visible's cleaned chroma at its full size; None for a grey visible image."""
+    shape: tuple[int, int]
+    """The visible's H×W."""
+    reduced: bool
+    """True when the pair is fused below its size (`max_pixels`)."""
+
+
+def prepare_pair(ir: np.ndarray, vis: np.ndarray, agc: AgcConfig,
+                 max_pixels: int) -> PreparedPair:
+    """The work before the network: gain control, luminance/chroma split, chroma cleaning, and
+    the reduction of a pair above `max_pixels` (0: no bound)."""
+    if ir.shape[:2] != vis.shape[:2]:
+        raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
+                         "align them first (textfusion_ros.imaging.registration)")
+    ir_unit, vis = to_fusion_inputs(ir, vis, agc)
+    y, crcb = split_luma(to_unit_float(vis))
+    if crcb is not None:
+        crcb = clean_chroma(crcb, y)
+    reduced = bounded_size(*y.shape, max_pixels)
+    if reduced is None:
+        return PreparedPair(ir_unit, y, crcb, y.shape, False)
+    return PreparedPair(shrink(ir_unit, reduced), shrink(y, reduced), crcb, y.shape, True)
+
+
+def finish_pair(pair: PreparedPair, fused_y: np.ndarray) -> np.ndarray:
+    """The work after the network: the fused luminance (upsampled when the pair was reduced)
+    with the visible's chroma → uint8 BGR, or grey for a grey visible image."""
+    if pair.reduced:
+        fused_y = enlarge(fused_y, pair.shape)
+    return to_uint8(merge_luma(fused_y, pair.crcb))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections import deque
 from typing import Any
 
 Pair = tuple[int, Any, int, Any]
@@ -19,7 +20,10 @@ class ApproximateTimeSync:
       (ties: the older one); the pair is removed from the queues and returned at once as
       (stamp_0, item_0, stamp_1, item_1), stream 0 first whichever stream arrived last.
     * Otherwise the message is queued. Each stream's queue holds at most `queue_size`
-      messages; beyond that the oldest by stamp is evicted and counted in `dropped`.
+      messages; beyond that the oldest by stamp is evicted and counted in `dropped`. The stamps
+      of the last evicted messages are remembered: a later message that would have matched one
+      counts in `late_partners` (the queue was too short for the streams' skew; such pairs
+      were lost to the pairing, not to the cameras).
     * Each message is used at most once. Since every arrival is matched immediately, no two
       queued messages are ever within `slop` of each other, so at most one pair forms per add.
       Pairing is greedy: unlike the C++ ApproximateTime policy, it does not wait for a later
@@ -42,8 +46,11 @@ class ApproximateTimeSync:
         self._jump_ns = round(jump_threshold * 1e9)
         self._queues: tuple[list[tuple[int, Any]], list[tuple[int, Any]]] = ([], [])
         self._newest: list[int | None] = [None, None]
+        self._evicted: tuple[deque[int], deque[int]] = (deque(maxlen=4 * queue_size),
+                                                        deque(maxlen=4 * queue_size))
         self._lock = threading.Lock()
         self.dropped = 0
+        self.late_partners = 0
         self.time_jumps = 0
 
     def add(self, stream: int, stamp_ns: int, item: Any) -> Pair | None:
@@ -71,10 +78,16 @@ class ApproximateTimeSync:
                     return stamp_ns, item, other_stamp, other_item
                 return other_stamp, other_item, stamp_ns, item
 
+            evicted = self._evicted[1 - stream]
+            for index, stamp in enumerate(evicted):
+                if abs(stamp - stamp_ns) <= self._slop_ns:
+                    del evicted[index]
+                    self.late_partners += 1
+                    break
             queue = self._queues[stream]
             bisect.insort(queue, (stamp_ns, item), key=lambda entry: entry[0])
             if len(queue) > self._queue_size:
-                del queue[0]
+                self._evicted[stream].append(queue.pop(0)[0])
                 self.dropped += 1
             return None
 
@@ -90,7 +103,8 @@ class ApproximateTimeSync:
             self._clear()
 
     def _clear(self) -> None:
-        for queue in self._queues:
+        for queue, evicted in zip(self._queues, self._evicted, strict=True):
             self.dropped += len(queue)
             queue.clear()
+            evicted.clear()
         self._newest = [None, None]

@@ -108,6 +108,13 @@ def _check_finite(image: np.ndarray, replacement: float | None) -> np.ndarray:
 
 def encode_image(image: np.ndarray) -> tuple[str, int, bytes]:
     """uint8 grey (H×W or H×W×1) or BGR (H×W×3) → (encoding, step, data) for an Image message."""
+    encoding, step = image_layout(image)
+    return encoding, step, np.ascontiguousarray(image).tobytes()
+
+
+def image_layout(image: np.ndarray) -> tuple[str, int]:
+    """(encoding, step) of an Image message holding `image`, uint8 grey (H×W or H×W×1) or BGR
+    (H×W×3); its data is the array's bytes in C order. Raises BadImageError otherwise."""
     if image.dtype != np.uint8:
         raise BadImageError(f"cannot encode {image.dtype} images: only uint8 grey or BGR")
     if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
@@ -118,7 +125,7 @@ def encode_image(image: np.ndarray) -> tuple[str, int, bytes]:
         raise BadImageError(f"cannot encode an array of shape {image.shape}: need H×W or H×W×3")
     if image.size == 0:
         raise BadImageError(f"cannot encode an empty image of shape {image.shape}")
-    return encoding, image.shape[1] * channels, np.ascontiguousarray(image).tobytes()
+    return encoding, image.shape[1] * channels
 
 
 def _check_agc(low_pct: float, high_pct: float, stride: int) -> None:

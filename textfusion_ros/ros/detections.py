@@ -15,7 +15,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from textfusion_ros.config import DetectorConfig, NodeConfig
-from textfusion_ros.detection.detector import create_detector
+from textfusion_ros.detection.detector import Detector
 from textfusion_ros.detection.draw import draw_detections, order_marked_first
 from textfusion_ros.detection.prompt_classes import PromptClassMatcher
 from textfusion_ros.detection.tally import count_by_class
@@ -74,10 +74,11 @@ class DetectionOutput:
     """Runs the detector on fused frames and publishes `detections` (+ `/image` when watched);
     keeps the classes the active prompt names (`mark`)."""
 
-    def __init__(self, node: LifecycleNode, config: DetectorConfig, node_config: NodeConfig,
-                 encode: Callable[[list[str]], list[TextEmbedding]], prompt: str) -> None:
+    def __init__(self, node: LifecycleNode, detector: Detector, config: DetectorConfig,
+                 node_config: NodeConfig, encode: Callable[[list[str]], list[TextEmbedding]],
+                 prompt: str) -> None:
         self.msgs = detection_messages(node_config.detections_msg)
-        self.detector = create_detector(config)
+        self.detector = detector
         if self.detector.unknown_classes:
             node.get_logger().info(f"detector classes {list(self.detector.unknown_classes)} "
                                    "are not classes of the model: ignored")

@@ -11,7 +11,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
-from textfusion_ros.imaging.image_codec import decode_image, encode_image
+from textfusion_ros.imaging.image_codec import decode_image, image_layout
 
 
 def image_to_array(msg: Image) -> np.ndarray:
@@ -24,11 +24,14 @@ def image_to_array(msg: Image) -> np.ndarray:
 
 
 def array_to_image(image: np.ndarray, header: Header) -> Image:
-    """uint8 grey or BGR array → Image (mono8 / bgr8) carrying `header`."""
-    encoding, step, data = encode_image(image)
+    """uint8 grey or BGR array → Image (mono8 / bgr8) carrying `header`; the pixels are
+    copied once, straight into the message's array."""
+    encoding, step = image_layout(image)
     msg = Image(header=header, height=image.shape[0], width=image.shape[1], encoding=encoding,
                 is_bigendian=0, step=step)
-    msg.data = array.array("B", data)
+    data = array.array("B")
+    data.frombytes(np.ascontiguousarray(image))
+    msg.data = data
     return msg
 
 

@@ -1,9 +1,11 @@
 """The fusion node: a managed (lifecycle) node turning IR + VIS image pairs into fused images.
 
 configure loads the model, activate subscribes and starts the worker, deactivate stops both,
-cleanup frees the model. Image callbacks only decode and pair; one worker thread fuses the
-newest pair. The prompt comes from the `set_prompt` service, the prompt topic or the `prompt`
-parameter, all validated by the pipeline.
+cleanup frees the model. Image callbacks only wrap the received bytes and pair them (each
+camera in a callback group of its own, so neither waits for the other); one worker thread,
+at a lower CPU priority than the input path (`worker_nice`), fuses the newest pair. The prompt
+comes from the `set_prompt` service, the prompt topic or the `prompt` parameter, all validated
+by the pipeline.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from std_msgs.msg import String
 
 from textfusion_interfaces.srv import SetPrompt
 from textfusion_ros.config import DetectorConfig, FusionConfig, NodeConfig
-from textfusion_ros.detection.detector import shipped_detector
+from textfusion_ros.detection.detector import create_detector, shipped_detector
 from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
 from textfusion_ros.memory import GIB, available_memory_bytes
@@ -54,6 +56,7 @@ from textfusion_ros.ros.params import (
     reconfigure_needed,
     validate_at_set_time,
 )
+from textfusion_ros.ros.priority import call_lowering_new_threads
 from textfusion_ros.ros.worker import LatestWorker
 from textfusion_ros.sync import ApproximateTimeSync
 from textfusion_ros.text import PromptRejected, validate_prompt
@@ -76,7 +79,9 @@ class FusionNode(LifecycleNode):
         self.add_pre_set_parameters_callback(_normalise_prompt_parameter)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.finished = threading.Event()  # set by the shutdown transition: the process ends
-        self._images_group = MutuallyExclusiveCallbackGroup()
+        # One group per camera: a camera's messages arrive in order, and neither camera's
+        # callbacks wait behind the other's (which skewed the pairing queues).
+        self._image_groups = (MutuallyExclusiveCallbackGroup(), MutuallyExclusiveCallbackGroup())
         self._config = NodeConfig()
         self._homography: np.ndarray | None = None
         # Created by configure, released by cleanup.
@@ -115,7 +120,8 @@ class FusionNode(LifecycleNode):
         fusion = read_dataclass(self, FusionConfig)
         config = read_dataclass(self, NodeConfig)
         homography = parse_homography(config.homography)
-        pipeline = FusionPipeline(fusion)
+        # The inference runtime's thread pools run at the worker's priority.
+        pipeline = call_lowering_new_threads(lambda: FusionPipeline(fusion), config.worker_nice)
         self._pipeline, self._config, self._homography = pipeline, config, homography
         if fusion.prompt and fusion.prompt != pipeline.active_prompt:  # store it normalised
             self.set_parameters([Parameter("prompt", Parameter.Type.STRING,
@@ -126,7 +132,8 @@ class FusionNode(LifecycleNode):
                                       latency_horizon_s=config.latency_horizon,
                                       rate_idle_s=config.diagnostics_period)
         self._health = HealthRules(config.silence_timeout)
-        self._worker = LatestWorker(self._process, self._on_worker_error, "fusion_worker")
+        self._worker = LatestWorker(self._process, self._on_worker_error, "fusion_worker",
+                                    nice=config.worker_nice)
         self._fused_pub = self.create_lifecycle_publisher(
             Image, config.fused_topic, qos.image_qos(ReliabilityPolicy.RELIABLE,
                                                       config.qos_depth))
@@ -174,7 +181,9 @@ class FusionNode(LifecycleNode):
             self.get_logger().warning("the shipped detector is not installed and no "
                                       "detector.model is set: detection is off")
             return
-        self._detections = DetectionOutput(self, detector, config, self._pipeline.prompts.encode,
+        model = call_lowering_new_threads(lambda: create_detector(detector), config.worker_nice)
+        self._detections = DetectionOutput(self, model, detector, config,
+                                           self._pipeline.prompts.encode,
                                            self._pipeline.active_prompt)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -271,7 +280,7 @@ class FusionNode(LifecycleNode):
         self._subs[camera] = self.create_subscription(
             Image, self._topic(camera), lambda msg: self._on_image(camera, msg),
             qos.image_qos(reliability, self._config.qos_depth),
-            callback_group=self._images_group,
+            callback_group=self._image_groups[camera],
             event_callbacks=SubscriptionEventCallbacks(
                 message_lost=lambda info: self._on_lost(camera, info)))
         self._reliability[camera] = reliability
@@ -380,6 +389,7 @@ class FusionNode(LifecycleNode):
              "inference_p50_ms": format_ms(pipeline.inference_ms.p50),
              "inference_p99_ms": format_ms(pipeline.inference_ms.p99),
              "prepost_p50_ms": format_ms(pipeline.prepost_ms.p50),
+             "late_partners": self._sync.late_partners,
              "active_prompt": pipeline.active_prompt,
              "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS]),
              **(self._detections.diagnostics() if self._detections is not None else {})},

@@ -32,7 +32,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "threads": (0, 1024), "prompt_cache_size": (1, 100_000), "max_prompt_chars": (1, 100_000),
     "agc_low_percentile": (0.0, 100.0), "agc_high_percentile": (0.0, 100.0),
     "queue_size": (1, 1000), "slop": (0.0, 10.0), "time_jump_threshold": (0.001, 3600.0),
-    "qos_depth": (1, 1000), "qos_check_period": (0.01, 3600.0),
+    "qos_depth": (1, 1000), "qos_check_period": (0.01, 3600.0), "worker_nice": (0, 19),
     "diagnostics_period": (0.01, 3600.0), "stats_window": (1, 1_000_000),
     "silence_timeout": (0.01, 3600.0), "log_throttle": (0.0, 3600.0),
 }

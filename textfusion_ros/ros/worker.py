@@ -6,20 +6,25 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from textfusion_ros.ros.priority import lower_thread_priority
+
 
 class LatestWorker:
     """Runs `handler(item)` on its own thread for the newest item put, never blocking `put`.
 
     An item put while an earlier one still waits replaces it; the replaced item is counted in
     `dropped`. Exceptions from the handler go to `on_error` and the worker carries on.
-    `start` and `stop` may be repeated (a node activated again); counters persist.
+    `start` and `stop` may be repeated (a node activated again); counters persist. With `nice`
+    > 0 the thread runs at that much lower CPU priority (see `priority`).
     """
 
     def __init__(self, handler: Callable[[Any], None],
-                 on_error: Callable[[BaseException], None], name: str = "worker") -> None:
+                 on_error: Callable[[BaseException], None], name: str = "worker",
+                 nice: int = 0) -> None:
         self._handler = handler
         self._on_error = on_error
         self._name = name
+        self._nice = nice
         self._cond = threading.Condition()
         self._item: Any = None
         self._has_item = False
@@ -66,6 +71,7 @@ class LatestWorker:
         return self._running
 
     def _run(self) -> None:
+        lower_thread_priority(self._nice)
         while True:
             with self._cond:
                 while self._running and not self._has_item:

@@ -4,9 +4,11 @@
         [--large 1920x1080 --large 3840x2160] [--domain 190] [-p NAME:=VALUE ...]
 
 Starts `fusion_node` (config/fusion.yaml, autostart) as a child process, publishes synthetic
-IR (mono16) + VIS (bgr8) pairs on reliable topics at `--rate` pairs/s for `--duration` s,
+IR (mono16) + VIS (bgr8) pairs at `--rate` pairs/s for `--duration` s, as a camera driver does
+with ROS's default publisher QoS (reliable, keep last `--publisher-depth` = 10, volatile),
 samples the node's RSS, and prints what the node counted over the run (received, lost as
-reported by the middleware, frames missing by stamp gaps, dropped unpaired / busy, published),
+reported by the middleware, frames missing by stamp gaps, dropped unpaired (of which pairs
+lost to the pairing queue: `late_partners`) / busy, published),
 latency p50/p99 (node diagnostics, and measured here on the fused images received) and RSS.
 Each `--large` frame is then sent alone: time to its fused image, peak RSS, RSS 10 s later.
 Last, SIGINT is sent 1 s after one more pair (of the last size), while the node fuses it, and
@@ -40,7 +42,8 @@ NODE = "fusion_node"
 START_TIMEOUT_S = 90.0
 RSS_PERIOD_S = 0.1
 COUNTERS = ("ir_received", "vis_received", "ir_lost", "vis_lost", "ir_gap_frames",
-            "vis_gap_frames", "dropped_unpaired", "dropped_busy", "frames_published",
+            "vis_gap_frames", "dropped_unpaired", "late_partners", "dropped_busy",
+            "frames_published",
             "bad_messages", "latency_negative", "latency_beyond_horizon")
 
 
@@ -281,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {camera:3s} received {received} ({100 * (sent - received) / sent:.2f} % "
                   f"not delivered); lost (RMW message_lost) {counts[f'{camera}_lost']}, "
                   f"missing by stamp gaps {counts[f'{camera}_gap_frames']}")
-        print(f"  dropped unpaired {counts['dropped_unpaired']}, dropped busy "
+        print(f"  dropped unpaired {counts['dropped_unpaired']} (partner arrived after its "
+              f"eviction: {counts['late_partners']}), dropped busy "
               f"{counts['dropped_busy']}, published {counts['frames_published']}, fused "
               f"received here {result['fused_received']}, bad {counts['bad_messages']}")
         p50, p99 = result["latency_ms"]

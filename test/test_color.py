@@ -1,0 +1,113 @@
+"""The colour path around the network (split, chroma cleaning, merge, 8-bit output) gives
+bit-identical results to its straightforward numpy formulation, which it replaced for speed
+(OpenCV channel split/merge, in-place arithmetic, one-pass 8-bit conversion)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from textfusion_ros.config import FusionConfig
+from textfusion_ros.imaging.color import (
+    clean_chroma,
+    merge_luma,
+    split_luma,
+    to_uint8,
+    to_unit_float,
+)
+from textfusion_ros.imaging.image_codec import AgcConfig
+from textfusion_ros.imaging.scenes import SceneConfig, generate_frame
+from textfusion_ros.pipeline import finish_pair, prepare_pair
+
+
+# The reference: the formulation the fast functions replaced, kept here as the oracle.
+def reference_unit(image):
+    scale = 255.0 if image.dtype == np.uint8 else 65535.0
+    return image.astype(np.float32) / scale
+
+
+def reference_split(vis_bgr):
+    ycrcb = cv2.cvtColor(vis_bgr.astype(np.float32), cv2.COLOR_BGR2YCrCb)
+    return np.ascontiguousarray(ycrcb[..., 0]), np.ascontiguousarray(ycrcb[..., 1:])
+
+
+def reference_clean(crcb, vis_y, dark=0.03, lit=0.12):
+    h, w = vis_y.shape
+    half = (max(1, w // 2), max(1, h // 2))
+    c = cv2.GaussianBlur(cv2.resize(crcb, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+    y = cv2.GaussianBlur(cv2.resize(vis_y, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+    saturation = np.clip((y - dark) / (lit - dark), 0.0, 1.0)[..., None]
+    c = 0.5 + (c - 0.5) * saturation
+    return cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def reference_merge(y, crcb):
+    y = np.clip(y.astype(np.float32), 0.0, 1.0)
+    if crcb is None:
+        return y
+    bgr = cv2.cvtColor(np.dstack([y, crcb]).astype(np.float32), cv2.COLOR_YCrCb2BGR)
+    return np.clip(bgr, 0.0, 1.0)
+
+
+def reference_uint8(image):
+    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+
+
+def visible_images():
+    rng = np.random.default_rng(7)
+    images = [generate_frame(SceneConfig(height=96, width=128), i)[1] for i in range(2)]
+    images += [rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+               for h, w in ((37, 53), (1, 1), (2, 3), (64, 81))]
+    images.append((rng.random((40, 48, 3)) * 30).astype(np.uint8))  # dark: chroma fades
+    return images
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_colour_path_is_bit_identical_to_the_reference(index):
+    vis = visible_images()[index]
+    unit = to_unit_float(vis)
+    assert unit.dtype == np.float32 and np.array_equal(unit, reference_unit(vis))
+    y, crcb = split_luma(unit)
+    ref_y, ref_crcb = reference_split(unit)
+    assert np.array_equal(y, ref_y) and np.array_equal(crcb, ref_crcb)
+    cleaned = clean_chroma(crcb.copy(), y)
+    assert np.array_equal(cleaned, reference_clean(ref_crcb, ref_y))
+    rng = np.random.default_rng(index)
+    fused_y = (y * 1.3 - 0.1 + rng.normal(0, 0.1, y.shape)).astype(np.float32)  # beyond [0, 1]
+    merged = merge_luma(fused_y, cleaned)
+    assert np.array_equal(merged, reference_merge(fused_y, cleaned))
+    assert np.array_equal(to_uint8(merged), reference_uint8(merged))
+    assert np.array_equal(merge_luma(fused_y, None), reference_merge(fused_y, None))
+
+
+def test_to_uint8_rounds_and_clips_like_numpy():
+    rng = np.random.default_rng(3)
+    halves = (np.arange(256, dtype=np.float32) + 0.5) / 255  # ties: round half to even
+    values = np.concatenate([rng.random(100_000, dtype=np.float32) * 1.6 - 0.3, halves,
+                             np.arange(256, dtype=np.float32) / 255])
+    assert np.array_equal(to_uint8(values.reshape(1, -1)), reference_uint8(values.reshape(1, -1)))
+    for shape in ((5, 7), (5, 7, 1), (4, 4, 3), (3, 3, 4)):
+        image = (rng.random(shape) * 1.4 - 0.2).astype(np.float32)
+        assert to_uint8(image).shape == shape
+        assert np.array_equal(to_uint8(image), reference_uint8(image))
+    doubles = rng.random((20, 20))  # float64 keeps numpy's path
+    assert np.array_equal(to_uint8(doubles), reference_uint8(doubles))
+
+
+@pytest.mark.parametrize("grey", [False, True])
+def test_prepared_pair_is_the_reference_path(grey):
+    ir, vis = generate_frame(SceneConfig(height=64, width=80, ir_bits=16), 1)
+    vis = vis[..., 1] if grey else vis
+    agc = AgcConfig()
+    pair = prepare_pair(ir, vis, agc, FusionConfig().max_pixels)
+    assert not pair.reduced and pair.shape == (64, 80)
+    ref_y, ref_crcb = reference_split(reference_unit(vis)) if not grey else (
+        reference_unit(vis), None)
+    assert np.array_equal(pair.vis_y, ref_y)
+    if grey:
+        assert pair.crcb is None
+    else:
+        assert np.array_equal(pair.crcb, reference_clean(ref_crcb, ref_y))
+    fused = finish_pair(pair, pair.vis_y)
+    ref_crcb_clean = None if grey else reference_clean(ref_crcb, ref_y)
+    assert np.array_equal(fused, reference_uint8(reference_merge(ref_y, ref_crcb_clean)))
+
