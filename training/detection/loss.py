@@ -89,6 +89,6 @@ class DetectionLoss(nn.Module):
             positives += count
         scale = 1.0 / max(1, positives)
         total = (classification + localisation) * scale
-        return total, {"classification": float(classification) * scale,
-                       "localisation": float(localisation) * scale,
+        return total, {"classification": float(classification.detach()) * scale,
+                       "localisation": float(localisation.detach()) * scale,
                        "positives": float(positives)}

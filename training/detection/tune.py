@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 from textfusion_ros.config import DetectorConfig, FusionConfig
 from textfusion_ros.detection.detector import create_detector, detector_path
@@ -168,7 +169,7 @@ class DetectionTuner:
         log: list[dict] = []
         started = time.monotonic()
         self.trainer.net.train()
-        for step in range(tuning.iterations):
+        for step in tqdm(range(tuning.iterations), desc="detect-tune", dynamic_ncols=True):
             level = level_of(step, tuning.fusion_steps, tuning.detection_steps)
             if level == "fusion":
                 batch = {k: v.to(self.trainer.device) for k, v in next(fusion_batches).items()}
