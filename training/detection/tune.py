@@ -209,12 +209,14 @@ def cycle_epochs(loader: DataLoader, dataset) -> Iterator:
 def deployed_figures(model_path: Path, pairs: list[LabelledPair], tuning: DetectionTuning
                      ) -> dict:
     """mAP@0.5 / @0.5:0.95 of the deployed detector on fused validation images (clean and with
-    the visible darkened at the low-light evaluation setting, low-light prompt), and the mean
-    fusion metrics of the clean fusions (default prompt)."""
+    the visible darkened at the low-light evaluation setting, low-light prompt), over the
+    classes the detector has, and the mean fusion metrics of the clean fusions (default
+    prompt)."""
     pipeline = FusionPipeline(FusionConfig(model=str(model_path)))
     detector = create_detector(DetectorConfig(model=tuning.detector, classes=[],
                                               score_threshold=tuning.eval_score))
-    truth = {p.record.stem: list(p.boxes) for p in pairs}
+    known = set(detector.names.values())  # a class the detector lacks would only add AP 0
+    truth = {p.record.stem: [b for b in p.boxes if b.label in known] for p in pairs}
     figures: dict = {}
     metrics = []
     low_light = get_degradation("vis_low_light")
