@@ -37,4 +37,4 @@ def average_gradient_central(fused: np.ndarray) -> float:
     if min(image.shape) < 2:
         return 0.0
     dy, dx = np.gradient(image)
-    return float(np.mean(np.sqrt((dx * dx + dy * dy) / 2.0)))
+    return float(np.mean(np.hypot(dx, dy)) / np.sqrt(2.0))
