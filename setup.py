@@ -30,6 +30,7 @@ setup(
         "train": ["kornia", "tensorboard"],
         "bags": ["rosbags", "rosbags-image", "mcap"],
         "onnx": ["onnx", "onnxruntime", "onnxscript", "onnxconverter-common"],
+        "eval": ["scikit-image"],
     },
     zip_safe=True,
     maintainer="textfusion_ros developers",

@@ -103,5 +103,14 @@ def test_console_script_lists_plugin_commands():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     for command in ("fuse", "detect", "eval", "bench", "synth", "train", "validate", "demo",
-                    "ros-demo", "synth-bag", "bag-play", "bag-eval", "export", "gpu-check"):
+                    "ros-demo", "synth-bag", "bag-play", "bag-eval", "export", "gpu-check",
+                    "detect-tune"):
         assert command in result.stdout
+
+
+def test_validate_test_split_needs_n_test(scene, tmp_path, shipped_model_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"data: {{root: {scene}, n_val: 1}}\n")
+    assert textfusion("validate", "--config", config, "--model", shipped_model_path,
+                      "--split", "test") == 2
+    assert "no test split: set data.n_test > 0" in capsys.readouterr().err

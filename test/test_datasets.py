@@ -13,6 +13,7 @@ from training.datasets import (
     PairRecord,
     find_pairs,
     split_records,
+    split_three,
 )
 
 STEMS = ("00001", "00002", "00003")
@@ -93,6 +94,17 @@ def test_texts_folder_plural(tmp_path):
 
 def _records(n):
     return [PairRecord(f"s{i:02d}", None, None) for i in range(n)]
+
+
+def test_split_three_keeps_the_validation_split_and_adds_a_test_split():
+    records = _records(20)
+    train, val = split_records(records, n_val=5, seed=3)
+    train3, val3, test = split_three(records, n_val=5, n_test=4, seed=3)
+    assert val3 == val and len(test) == 4 and len(train3) == 11
+    assert not {r.stem for r in test} & ({r.stem for r in train3} | {r.stem for r in val3})
+    assert split_three(records, n_val=5, n_test=0, seed=3) == (train, val, [])
+    with pytest.raises(ValueError):
+        split_three(records, n_val=10, n_test=11, seed=0)
 
 
 def test_split_records():

@@ -26,3 +26,35 @@ def test_card_contents(random_model_path, tmp_path):
                      "| flat-area noise / clean-input fusion's | ≤ 1.2 | +1.300 | +1.300 / "
                      "+1.300 | NO |", "MODEL_HISTORY.md"):
         assert expected in card, expected
+
+
+def test_card_shows_both_conventions_the_class_figures_and_the_test_split(random_model_path,
+                                                                           tmp_path):
+    variants = {"canonical": 0.2, "val0": 0.15, "val1": 0.05}
+    figures = {"psnr_gain_db": 2.5, "ssim_gain": 0.01, "flat_noise_ratio": 1.0,
+               "thermal_contrast_ratio": 1.1, "brightness_gain": 20.0, "qabf_ratio": 0.95,
+               "scd_ratio": 1.0}
+    night = {"seed": 7, "metrics": {"textfusion": METRICS, "laplacian_pyramid": WORSE},
+             "low_light": {"canonical": figures, "val0": figures}}
+    film = {**METRICS, "AG": 5.5, "SSIM": 1.35}
+    report = {"metrics": {"textfusion": METRICS}, "metrics_film": {"textfusion": film},
+              "night": night,
+              "text_control": {"thermal_corr_difference": variants,
+                               "ir_noise_psnr_gain_db": variants, "night_psnr_gain_db": variants},
+              "class_figures": {"vis_overexposure": {"figure": "PSNR gain (dB), over-exposed",
+                                                     **variants},
+                                "default": {"figure": "Qabf", "canonical": 0.61}}}
+    bench = {"gmac": 1.5, "params": 600000, "median_ms": 55.0, "threads": 2, "backend": "torch"}
+    out = tmp_path / "CARD.md"
+    write_model_card(random_model_path, report,
+                     {"train": ["a"], "val": ["b"], "test": ["d", "e"]}, bench, out)
+    card = out.read_text()
+    for expected in ("Test stems (untouched, reported once): d, e", "FILM/CDDFuse convention",
+                     "5.5000", "VIFB convention",
+                     "| vis_overexposure | PSNR gain (dB), over-exposed | +0.200 | +0.050 / "
+                     "+0.100 |", "| default | Qabf | +0.610 | — |"):
+        assert expected in card, expected
+    write_model_card(random_model_path, {k: v for k, v in report.items()
+                                         if k not in ("metrics_film", "class_figures")},
+                     {"train": ["a"], "val": ["b"]}, bench, out)
+    assert "No test split (`data.n_test: 0`)" in out.read_text()

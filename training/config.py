@@ -10,6 +10,7 @@ import yaml
 
 from textfusion_ros.imaging.night import NightConfig
 from training.conditioning import NightTargets
+from training.detection.config import DetectionTuning
 from training.loss_presets import PRESETS as LOSS_PRESETS
 from training.losses import LossWeights
 from training.prompts import PROMPT_CLASSES
@@ -20,8 +21,13 @@ class DataConfig:
     root: str = "../shared/data/roadscene"
     split: str | None = None
     n_val: int = 25
+    n_test: int = 0  # pairs held out as an untouched test split (0: train/val only, as shipped)
     split_seed: int = 0
     lazy: bool = False  # decode pairs on access instead of holding them all in memory
+    degraded_root: str | None = None  # Text-IF per-task folders of real degraded pairs (optional)
+    degraded_split: str = "train"
+    degraded_tasks: dict[str, str] = field(default_factory=dict)  # extra folder → prompt class
+    degraded_prob: float = 0.25  # share of samples taken from the real degraded pairs
 
 
 @dataclass
@@ -89,6 +95,7 @@ class TrainConfig:
     text: TextConfig = field(default_factory=TextConfig)
     night: NightConfig = field(default_factory=NightConfig)
     night_targets: NightTargets = field(default_factory=NightTargets)
+    detection: DetectionTuning = field(default_factory=DetectionTuning)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -136,4 +143,5 @@ def load_train_config(path: str | Path) -> TrainConfig:
         text=_build(TextConfig, raw.get("text"), "text"),
         night=NightConfig.from_dict(raw.get("night")),
         night_targets=_build(NightTargets, raw.get("night_targets"), "night_targets"),
+        detection=_build(DetectionTuning, raw.get("detection"), "detection"),
     )

@@ -176,16 +176,31 @@ def split_records(
     records: Sequence[PairRecord], n_val: int, seed: int
 ) -> tuple[list[PairRecord], list[PairRecord]]:
     """Seeded (train, val) split; depends only on the set of stems, `n_val` and `seed`."""
+    train, val, _ = split_three(records, n_val, 0, seed)
+    return train, val
+
+
+def split_three(
+    records: Sequence[PairRecord], n_val: int, n_test: int, seed: int
+) -> tuple[list[PairRecord], list[PairRecord], list[PairRecord]]:
+    """Seeded (train, val, test) split by stem.
+
+    One seeded permutation of the sorted stems: its first `n_val` are the validation pairs
+    (exactly those `split_records` gives, whatever `n_test`), the next `n_test` the test pairs
+    (reported once, never used to choose), the rest train.
+    """
     ordered = sorted(records, key=lambda r: r.stem)
     if len({r.stem for r in ordered}) != len(ordered):
         raise ValueError("records must have unique stems")
-    if not 0 <= n_val <= len(ordered):
-        raise ValueError(f"n_val must be in [0, {len(ordered)}], got {n_val}")
-    order = np.random.default_rng(seed).permutation(len(ordered))
-    val_idx = set(order[:n_val].tolist())
-    train = [r for i, r in enumerate(ordered) if i not in val_idx]
+    if n_test < 0 or not 0 <= n_val <= len(ordered) - n_test:
+        raise ValueError(f"n_val + n_test must be in [0, {len(ordered)}], "
+                         f"got {n_val} + {n_test}")
+    order = np.random.default_rng(seed).permutation(len(ordered)).tolist()
+    val_idx, test_idx = set(order[:n_val]), set(order[n_val:n_val + n_test])
+    train = [r for i, r in enumerate(ordered) if i not in val_idx and i not in test_idx]
     val = [r for i, r in enumerate(ordered) if i in val_idx]
-    return train, val
+    test = [r for i, r in enumerate(ordered) if i in test_idx]
+    return train, val, test
 
 
 def _pad_to(image: np.ndarray, size: int) -> np.ndarray:

@@ -50,6 +50,17 @@ def text_control_rows(report: dict) -> list[str]:
     return rows
 
 
+def class_rows(report: dict) -> list[str]:
+    """One figure per prompt class: canonical prompt and held-out paraphrases (min / mean)."""
+    rows = ["| prompt class | figure | canonical prompt | held-out paraphrases (min / mean) |",
+            "|---|---|---|---|"]
+    for name, figures in report.get("class_figures", {}).items():
+        held_out = [v for k, v in figures.items() if k not in ("figure", "canonical")]
+        spread = f"{min(held_out):+.3f} / {np.mean(held_out):+.3f}" if held_out else "—"
+        rows.append(f"| {name} | {figures['figure']} | {figures['canonical']:+.3f} | {spread} |")
+    return rows
+
+
 def night_rows(night: dict) -> list[str]:
     """One row per low-light figure: target, canonical, held-out min / max, met by all."""
     rows = ["| figure | target | canonical prompt | held-out paraphrases (min / max) | met |",
@@ -94,6 +105,10 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "(seeded split by file stem; validation pairs never trained on, but they did choose "
         "between training runs, so they are not an untouched test set).",
         f"- Validation stems: {', '.join(split['val'])}",
+        *([f"- Test stems (untouched, reported once): {', '.join(split['test'])}"]
+          if split.get("test") else
+          ["- No test split (`data.n_test: 0`): the shipped recipe's train/validation split "
+           "is kept as it was when this model was trained."]),
         "",
         "## Training",
         f"- Iterations: {info.get('iterations')}; wall time: "
@@ -121,8 +136,20 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "```",
         "",
         "Conventions: 8-bit grey (BGR→GRAY, rounded); MI, SCD, VIF, Qabf, SSIM summed over the "
-        "two sources; no min–max stretching.",
+        "two sources; no min–max stretching; AG and SSIM in the VIFB convention "
+        "(forward-difference AG, 11×11 Gaussian-window SSIM), on which this card's targets are "
+        "defined.",
         "",
+        *([
+            "The same table in the FILM/CDDFuse convention (`np.gradient` AG, scikit-image "
+            "SSIM as their Python evaluators; the convention of the seed papers' tables and "
+            "the default of `textfusion eval`):",
+            "",
+            "```",
+            format_table(report["metrics_film"]),
+            "```",
+            "",
+        ] if "metrics_film" in report else []),
         f"## Synthetic night (validation pairs, night synthesis seed {night['seed']})",
         "",
         "Default prompt against the Laplacian pyramid of the same night inputs, metrics against "
@@ -140,5 +167,11 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "",
         *text_control_rows(report),
         "",
+        *([
+            "## One figure per prompt class (validation split)",
+            "",
+            *class_rows(report),
+            "",
+        ] if "class_figures" in report else []),
     ]
     Path(out).write_text("\n".join(lines))

@@ -35,7 +35,8 @@ from training.checkpointing import (
 )
 from training.conditioning import ConditionedPairs, PromptTable
 from training.config import TrainConfig
-from training.datasets import PairDataset, PairRecord, find_pairs, split_records
+from training.datasets import PairDataset, PairRecord, find_pairs, split_three
+from training.degraded_pairs import DegradedSamples, MixedSamples, find_degraded_pairs
 from training.loss_presets import build_loss, check_chroma_loss, split_output
 from training.pair_texts import embed_pair_texts
 from training.prompts import DEFAULT_PROMPT, all_prompts
@@ -135,8 +136,8 @@ class Trainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
 
         records = find_pairs(config.data.root, config.data.split)
-        self.train_records, self.val_records = split_records(
-            records, config.data.n_val, config.data.split_seed)
+        self.train_records, self.val_records, self.test_records = split_three(
+            records, config.data.n_val, config.data.n_test, config.data.split_seed)
         self.model_config = ModelConfig.from_dict(config.model)
         descriptive = sorted({r.prompt_key for r in self.train_records if r.prompt_key})
         self.embeddings, self.encoder_info = embed_prompts(
@@ -150,6 +151,12 @@ class Trainer:
         self.dataset = ConditionedPairs(pairs, self.prompts, loop.class_probs, loop.text_prob,
                                         loop.seed, loop.default_degraded_prob,
                                         config.night, config.night_targets)
+        if config.data.degraded_root:
+            real, _ = find_degraded_pairs(config.data.degraded_root, config.data.degraded_split,
+                                          config.data.degraded_tasks)
+            self.dataset = MixedSamples(self.dataset,
+                                        DegradedSamples(real, self.prompts, loop.crop, loop.seed),
+                                        config.data.degraded_prob, loop.seed)
         self.sampler = ResumableSampler(self.dataset, loop.seed, self.distributed)
         # The loader's own generator seeds its workers, so the global torch RNG (text noise)
         # is drawn from by the training steps only and its saved state resumes exactly.
@@ -182,6 +189,19 @@ class Trainer:
             self.model_config, weights, {t: self.embeddings[t] for t in bank_texts}, classes,
             DEFAULT_PROMPT, self.encoder_info, info)
 
+    def fusion_loss(self, batch: dict[str, torch.Tensor]
+                    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
+        """Fused output, total fusion loss and its terms for one batch already on the device."""
+        ids = batch["prompt_id"]
+        pooled = self.text[0][ids]
+        pooled = pooled + self.config.train.text_noise * torch.randn_like(pooled)
+        fused, fused_crcb = split_output(self.model(
+            batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids], self.text[2][ids]), batch)
+        chroma = {} if fused_crcb is None else {"fused_crcb": fused_crcb}
+        total, terms = self.loss(fused, batch["ir"], batch["vis_y"], batch["vis_crcb"],
+                                 batch["class_index"], batch["as_given"], **chroma)
+        return fused, total, terms
+
     def run(self, stop_after: int | None = None) -> Path:
         """Train to the configured number of iterations; returns the final model file path.
 
@@ -194,7 +214,8 @@ class Trainer:
         writer = SummaryWriter(str(self.out_dir / "tensorboard")) if main else None
         if main:
             split = {"train": [r.stem for r in self.train_records],
-                     "val": [r.stem for r in self.val_records]}
+                     "val": [r.stem for r in self.val_records],
+                     "test": [r.stem for r in self.test_records]}
             (self.out_dir / "split.json").write_text(json.dumps(split, indent=1))
             (self.out_dir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=1))
         steps_per_epoch = max(1, len(self.sampler.epochs) // loop.batch_size)
@@ -206,15 +227,7 @@ class Trainer:
         self.net.train()
         while self.step < last_step:
             batch = {k: v.to(self.device) for k, v in next(batches).items()}
-            ids = batch["prompt_id"]
-            pooled = self.text[0][ids]
-            pooled = pooled + loop.text_noise * torch.randn_like(pooled)
-            fused, fused_crcb = split_output(self.model(
-                batch["ir_in"], batch["vis_in"], pooled, self.text[1][ids], self.text[2][ids]),
-                batch)
-            chroma = {} if fused_crcb is None else {"fused_crcb": fused_crcb}
-            total, terms = self.loss(fused, batch["ir"], batch["vis_y"], batch["vis_crcb"],
-                                     batch["class_index"], batch["as_given"], **chroma)
+            fused, total, terms = self.fusion_loss(batch)
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), loop.grad_clip)
@@ -242,6 +255,7 @@ class Trainer:
             info = {"iterations": self.step, "train_seconds_this_run":
                     round(time.monotonic() - started, 1),
                     "train_pairs": len(self.train_records), "val_pairs": len(self.val_records),
+                    "test_pairs": len(self.test_records),
                     "data_root": str(self.config.data.root)}
             save_model_file(final, self.model_file(info))
         if writer:

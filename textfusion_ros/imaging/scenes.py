@@ -250,20 +250,49 @@ def _draw_car(vis: np.ndarray, ir: np.ndarray, actor: _Actor, x: float, foot: fl
             cv2.rectangle(img, *tail, rear, -1, cv2.LINE_AA, _SHIFT)
 
 
+def _placements(config: SceneConfig, index: int) -> Iterator[tuple[_Actor, float, float, float]]:
+    """(actor, x, foot y, drawing size) of every actor in frame `index`, far to near."""
+    scene = _scene(config)
+    h, w = config.height, config.width
+    for actor in scene.actors:
+        x = (actor.x0 + actor.speed * index) % (w + 2 * actor.margin) - actor.margin
+        foot = actor.foot_y + actor.sway * math.sin(0.05 * index + actor.phase)
+        scale = _scale_at(config, foot)
+        yield actor, x, foot, (0.26 if actor.kind == "pedestrian" else 0.17) * h * scale
+
+
+def object_boxes(config: SceneConfig, index: int,
+                 min_visible: float = 0.3) -> list[tuple[str, float, float, float, float]]:
+    """Ground-truth boxes of frame `index`: (COCO class "person" or "car", x1, y1, x2, y2) in
+    pixels, clipped to the frame; objects with less than `min_visible` of their box inside the
+    frame are left out. Occlusion between objects is not accounted for."""
+    boxes = []
+    for actor, x, foot, size in _placements(config, index):
+        if actor.kind == "pedestrian":
+            half, top, label = 0.15 * size, foot - 0.97 * size, "person"
+        else:
+            half, top, label = 1.25 * size, foot - size, "car"
+        x1, x2 = x - half, x + half
+        cx1, cx2 = max(0.0, x1), min(float(config.width), x2)
+        cy1, cy2 = max(0.0, top), min(float(config.height), foot)
+        if cx2 <= cx1 or cy2 <= cy1:
+            continue
+        if (cx2 - cx1) * (cy2 - cy1) < min_visible * (x2 - x1) * (foot - top):
+            continue
+        boxes.append((label, float(cx1), float(cy1), float(cx2), float(cy2)))
+    return boxes
+
+
 def _render(config: SceneConfig, index: int) -> tuple[np.ndarray, np.ndarray]:
     """Frame `index` as (IR temperature float32 in [0, 1], VIS uint8 BGR)."""
     scene = _scene(config)
     ir, vis = scene.ir.copy(), scene.vis.copy()
-    h, w = config.height, config.width
-    for actor in scene.actors:
-        travelled = actor.speed * index
-        x = (actor.x0 + travelled) % (w + 2 * actor.margin) - actor.margin
-        foot = actor.foot_y + actor.sway * math.sin(0.05 * index + actor.phase)
-        scale = _scale_at(config, foot)
+    h = config.height
+    for actor, x, foot, size in _placements(config, index):
         if actor.kind == "pedestrian":
-            _draw_pedestrian(vis, ir, actor, x, foot, 0.26 * h * scale, abs(travelled))
+            _draw_pedestrian(vis, ir, actor, x, foot, size, abs(actor.speed * index))
         else:
-            _draw_car(vis, ir, actor, x, foot, 0.17 * h * scale)
+            _draw_car(vis, ir, actor, x, foot, size)
     ir = cv2.GaussianBlur(ir, (0, 0), max(0.8, h / 400))
     if config.illumination != 1.0:
         vis = cv2.convertScaleAbs(vis, alpha=config.illumination)

@@ -2,18 +2,29 @@
 
 from .contrast import standard_deviation
 from .correlation import scd
-from .evaluate import METRIC_NAMES, compute_metrics, evaluate_folders, mean_metrics
-from .gradient import average_gradient, spatial_frequency
+from .evaluate import (
+    CONVENTIONS,
+    METRIC_NAMES,
+    SEED_CONVENTION,
+    compute_metrics,
+    evaluate_folders,
+    mean_metrics,
+    read_stem_list,
+)
+from .gradient import average_gradient, average_gradient_central, spatial_frequency
 from .grey import to_grey8
 from .information import entropy, mutual_information
 from .qabf import qabf
-from .structural import ssim_pair, ssim_sum
+from .structural import ssim_pair, ssim_pair_film, ssim_sum, ssim_sum_film
 from .table import format_table
 from .vif import vif
 
 __all__ = [
+    "CONVENTIONS",
     "METRIC_NAMES",
+    "SEED_CONVENTION",
     "average_gradient",
+    "average_gradient_central",
     "compute_metrics",
     "entropy",
     "evaluate_folders",
@@ -21,10 +32,13 @@ __all__ = [
     "mean_metrics",
     "mutual_information",
     "qabf",
+    "read_stem_list",
     "scd",
     "spatial_frequency",
     "ssim_pair",
+    "ssim_pair_film",
     "ssim_sum",
+    "ssim_sum_film",
     "standard_deviation",
     "to_grey8",
     "vif",

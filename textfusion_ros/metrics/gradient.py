@@ -1,4 +1,9 @@
-"""Gradient-based sharpness metrics: spatial frequency (SF) and average gradient (AG)."""
+"""Gradient-based sharpness metrics: spatial frequency (SF) and average gradient (AG).
+
+AG has two conventions in the literature: VIFB's (forward differences on the (H-1)×(W-1) grid,
+`average_gradient`) and the one of the Python evaluators behind FILM's and CDDFuse's tables
+(`np.gradient` central differences, one-sided at the borders, `average_gradient_central`).
+"""
 
 from __future__ import annotations
 
@@ -24,3 +29,12 @@ def average_gradient(fused: np.ndarray) -> float:
     dx = image[:-1, 1:] - corner
     dy = image[1:, :-1] - corner
     return float(np.mean(np.sqrt((dx * dx + dy * dy) / 2.0)))
+
+
+def average_gradient_central(fused: np.ndarray) -> float:
+    """AG with `np.gradient` central differences over the full H×W grid (FILM/CDDFuse)."""
+    image = grey_float(fused)
+    if min(image.shape) < 2:
+        return 0.0
+    dy, dx = np.gradient(image)
+    return float(np.mean(np.hypot(dx, dy)) / np.sqrt(2.0))

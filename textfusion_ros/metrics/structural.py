@@ -1,4 +1,13 @@
-"""Structural similarity sum SSIM(ir, F) + SSIM(vis, F), computed with pytorch-msssim."""
+"""Structural similarity sum SSIM(ir, F) + SSIM(vis, F), in two conventions.
+
+- VIFB's (`ssim_sum`, this project's model-card convention): Wang et al. 2004 with an 11×11
+  Gaussian window (σ 1.5), data range 255, computed with pytorch-msssim.
+- FILM's / CDDFuse's Python evaluators (`ssim_sum_film`): scikit-image's
+  `structural_similarity` called on float32 grey images without `data_range`, which in the
+  scikit-image releases those evaluators ran on meant the float dtype's range, 2 (-1 … 1):
+  a 7×7 uniform window, sample covariances, and constants (0.01·2)², (0.03·2)² that are
+  negligible against 8-bit values. Reproduced here with `data_range=2` explicitly.
+"""
 
 from __future__ import annotations
 
@@ -36,3 +45,23 @@ def ssim_pair(a: np.ndarray, b: np.ndarray) -> float:
 def ssim_sum(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
     """SSIM(ir, F) + SSIM(vis, F) (see `ssim_pair`)."""
     return ssim_pair(ir, fused) + ssim_pair(vis, fused)
+
+
+_FILM_DATA_RANGE = 2.0  # scikit-image's implicit range of float images (-1 … 1) before 0.22
+
+
+def ssim_pair_film(a: np.ndarray, b: np.ndarray) -> float:
+    """SSIM(a, b) as FILM's / CDDFuse's evaluators compute it (see the module docstring)."""
+    try:
+        from skimage.metrics import structural_similarity
+    except ImportError as error:
+        raise RuntimeError("the film metric convention needs scikit-image "
+                           "(pip install scikit-image)") from error
+    return float(structural_similarity(grey_float(a).astype(np.float32),
+                                       grey_float(b).astype(np.float32),
+                                       data_range=_FILM_DATA_RANGE))
+
+
+def ssim_sum_film(ir: np.ndarray, vis: np.ndarray, fused: np.ndarray) -> float:
+    """SSIM(F, ir) + SSIM(F, vis) in the FILM/CDDFuse convention."""
+    return ssim_pair_film(fused, ir) + ssim_pair_film(fused, vis)
