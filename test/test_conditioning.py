@@ -167,3 +167,14 @@ def test_prompt_ids_stay_in_their_class(pairs):
             item = dataset[i]
             assert list(PROMPT_CLASSES)[item["class_index"].item()] == name
             assert item["prompt_id"].item() in table.class_ids[name]
+
+
+def test_low_light_target_never_darkens_the_night_as_seen():
+    # Where the visible holds a coarse signal but is not lit, the night as seen is the
+    # infrared; a darker daytime scene there must not pull the low-light target below it.
+    rng = np.random.default_rng(4)
+    day = 0.1 * rng.random((16, 32, 3), dtype=np.float32)
+    ir = 0.6 + 0.2 * rng.random((16, 32), dtype=np.float32)
+    snr = np.full((16, 32), 2.0 ** 1.5, np.float32)
+    _, vis_y, _ = night_targets(day, ir, 0.1 * day, snr, NightTargets(), restore=True)
+    assert np.all(vis_y >= ir - 1e-6)

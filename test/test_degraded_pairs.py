@@ -75,8 +75,8 @@ def test_degraded_samples_are_trainer_batches(ems):
     samples = DegradedSamples(records, prompts, crop=64, seed=0)
     assert len(samples) == 2  # the IR-noise pair has no infrared target
     item = samples[0]
-    assert set(item) == {"ir_in", "vis_in", "ir", "vis_y", "vis_crcb", "class_index",
-                         "prompt_id", "as_given"}
+    assert set(item) == {"ir_in", "vis_in", "vis_in_crcb", "ir", "vis_y", "vis_crcb",
+                         "class_index", "prompt_id", "as_given"}
     assert item["ir_in"].shape == (1, 64, 64) and item["vis_crcb"].shape == (2, 64, 64)
     assert list(PROMPT_CLASSES)[int(item["class_index"])] == "vis_low_light"
     assert int(item["prompt_id"]) in prompts.class_ids["vis_low_light"]

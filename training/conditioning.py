@@ -18,8 +18,9 @@ PIAFusion's idea):
   the infrared's details (image minus a Gaussian σ 2 blur) are enhanced by `dark_ir_detail`,
   as a thermal camera's detail enhancement does, since they are the only structure there;
 - low-light prompt: the daytime visible brightness wherever the night image still holds a
-  signal at coarse scale (approached by `restore_strength` from the night as seen), its details
-  only where their SNR allows (so the network learns to brighten and denoise, never to turn
+  signal at coarse scale (approached by `restore_strength` from the night as seen, and never
+  darker than it: the prompt brightens, it does not trade the infrared for a darker day), its
+  details only where their SNR allows (so the network learns to brighten and denoise, never to turn
   noise into texture), and the infrared where the visible holds nothing; the infrared's warm
   targets (its hottest pixels) are lifted by `warm_lift` times the scene's mean brightening
   and composited onto the restored visible target, so they brighten with the scene and stay
@@ -101,7 +102,7 @@ def night_targets(day_vis: np.ndarray, ir: np.ndarray, night_clean: np.ndarray,
     y, crcb = split_luma(day_vis)
     base = cv2.GaussianBlur(y, (0, 0), targets.base_sigma)
     restored = seen * (base + lit * (y - base)) + (1.0 - seen) * ir
-    restored = as_seen + targets.restore_strength * (restored - as_seen)
+    restored = as_seen + targets.restore_strength * np.maximum(restored - as_seen, 0.0)
     lift = targets.warm_lift * max(0.0, float(restored.mean() - as_seen.mean()))
     hot = smoothstep(ir, float(np.percentile(ir, HOT_RANGE[0])),
                      float(np.percentile(ir, HOT_RANGE[1])) + 1e-6)
