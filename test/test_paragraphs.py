@@ -12,7 +12,8 @@ from textfusion_ros.config import FusionConfig
 from textfusion_ros.imaging.scenes import SceneConfig, write_sequence
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.text.chunking import encode_paragraphs, windows
-from textfusion_ros.text.encoders import ClipEncoder, create_encoder, import_open_clip
+from textfusion_ros.text.clip import ClipEncoder, import_open_clip
+from textfusion_ros.text.encoders import create_encoder
 from training.config import TextConfig, load_train_config
 from training.datasets import find_pairs
 from training.pair_texts import embed_pair_texts, load_features
@@ -131,13 +132,13 @@ def _read(record):
     return read_image(record.ir_path, grey=True), read_image(record.vis_path)
 
 
-def test_clip_needs_a_local_weights_file_and_says_so(tmp_path):
-    with pytest.raises(RuntimeError, match="local weights file"):
+def test_clip_needs_local_weights_and_says_so(tmp_path):
+    with pytest.raises(RuntimeError, match="needs local weights.*Hugging Face CLIP folder"):
         create_encoder("clip")
     with pytest.raises(FileNotFoundError, match="missing.pt"):
         create_encoder("clip", weights=str(tmp_path / "missing.pt"))
     options = TextConfig(name="clip", clip_model="ViT-B-16", clip_weights="w.pt").encoder_options()
-    assert options == {"model_name": "ViT-B-16", "weights": "w.pt"}
+    assert options == {"model_name": "ViT-B-16", "weights": "w.pt", "backend": "auto"}
     assert TextConfig(max_tokens=64).encoder_options() == {"max_tokens": 64}
 
 

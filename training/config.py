@@ -74,15 +74,17 @@ class LossConfig:
 class TextConfig:
     name: str = "minilm"                # minilm | clip
     max_tokens: int | None = None       # prompt token limit (None: the encoder's, 128 / 77)
-    clip_model: str = "ViT-B-32"        # open_clip architecture (name: clip)
-    clip_weights: str | None = None     # local CLIP checkpoint file (name: clip); no download
+    clip_backend: str = "auto"          # auto | transformers | open_clip (name: clip)
+    clip_model: str = "ViT-B-32"        # open_clip architecture (open_clip backend only)
+    clip_weights: str | None = None     # Hugging Face folder or open_clip file; no download
     chunk_overlap: int = 16             # tokens shared by consecutive chunks of a long paragraph
 
     def encoder_options(self) -> dict:
         """Keyword arguments of `create_encoder(self.name, ...)`."""
         options: dict = {} if self.max_tokens is None else {"max_tokens": self.max_tokens}
         if self.name == "clip":
-            options.update(model_name=self.clip_model, weights=self.clip_weights)
+            options.update(model_name=self.clip_model, weights=self.clip_weights,
+                           backend=self.clip_backend)
         return options
 
 

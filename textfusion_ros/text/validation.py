@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 MAX_PROMPT_CHARS = 1000
 MAX_UNKNOWN_TOKEN_RATIO = 0.5
 
@@ -40,3 +42,13 @@ def check_readable(unknown: int, total: int, encoder: str, language: str,
         f"prompt not understood: {unknown} of {total} tokens are unknown to the active text "
         f"encoder {encoder}, which reads {language} (at most {max_unknown_ratio:.0%} unknown "
         "tokens are accepted)")
+
+
+def check_token_limit(texts: list[str], count_tokens: Callable[[str], int], limit: int,
+                      encoder: str) -> None:
+    """Raise PromptRejected for the first text with more than `limit` tokens (special tokens
+    included) by the `encoder`'s count."""
+    for text in texts:
+        n = count_tokens(text)
+        if n > limit:
+            raise PromptRejected(f"prompt has {n} tokens; the {encoder} encoder's limit is {limit}")
