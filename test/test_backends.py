@@ -179,7 +179,7 @@ def test_providers_come_from_what_the_build_has():
         select_providers("cuda", ["CPUExecutionProvider"])
 
 
-def test_session_caches_the_optimised_graph_and_survives_a_corrupt_cache(
+def test_session_caches_the_optimised_graph_survives_a_corrupt_cache_and_can_stop_spinning(
         random_model_path, tmp_path, caplog):
     from textfusion_ros.backends.cache import cache_root
     from textfusion_ros.backends.onnx_export import cached_export
@@ -205,6 +205,13 @@ def test_session_caches_the_optimised_graph_and_survives_a_corrupt_cache(
         session = create_session(onnx_path, "cpu", 1, cache)
     assert "unreadable" in caplog.text and str(cached) in caplog.text
     np.testing.assert_allclose(session.run(None, feeds)[0], reference, atol=1e-5)
+    quiet = create_session(onnx_path, "cpu", 2, spin_wait=False)
+    options = quiet.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    np.testing.assert_allclose(quiet.run(None, feeds)[0], reference, atol=1e-5)
+    spinning = create_session(onnx_path, "cpu", 2).get_session_options()
+    with pytest.raises(RuntimeError, match="allow_spinning"):  # not set: the runtime's default
+        spinning.get_session_config_entry("session.intra_op.allow_spinning")
 
 
 def test_a_corrupt_graph_names_itself(tmp_path):

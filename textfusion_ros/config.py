@@ -26,6 +26,9 @@ class FusionConfig:
     """fp32, or fp16 (GPU backends only; a CPU backend chosen by auto falls back to fp32)."""
     threads: int = 0
     """CPU threads for inference; 0 = the runtime's default."""
+    cpu_spin_wait: bool = True
+    """ONNX Runtime CPU threads busy-wait for work between operators (fastest alone); false
+    lets them sleep, leaving the CPU to the node's middleware threads on a busy machine."""
     onnx_model: str = ""
     """An exported fusion.onnx (textfusion export) to run instead of exporting `model`
     automatically; its sidecar JSON must name the same model hash."""
@@ -224,6 +227,8 @@ class DetectorConfig:
     """Square network input side (px); 0 = from the model (metadata, fixed input, or 300 SSD)."""
     threads: int = 0
     """CPU threads of the detector's ONNX Runtime session; 0 = the runtime's default."""
+    cpu_spin_wait: bool = True
+    """The detector session's CPU threads busy-wait between operators (see FusionConfig)."""
     prompt_class_threshold: float = 0.75
     """A prompt word this similar (text-encoder cosine) to a class name or synonym marks it."""
 

@@ -84,7 +84,7 @@ def _build(candidate: Candidate, config: FusionConfig, model: FusionModelFile,
     if candidate.backend == "onnxruntime":
         from textfusion_ros.backends.onnx_runtime import OnnxRuntimeBackend
         return OnnxRuntimeBackend(onnx_path, multiple, candidate.device, config.threads, cache,
-                                  candidate.precision)
+                                  candidate.precision, config.cpu_spin_wait)
     if candidate.backend == "tensorrt":
         from textfusion_ros.backends.engine_cache import EngineCache
         from textfusion_ros.backends.profile import ShapeProfile

@@ -71,11 +71,13 @@ def optimized_model_path(onnx_path: str | Path, cache_dir: str | Path,
 
 
 def create_session(onnx_path: str | Path, device: str = "cpu", threads: int = 0,
-                   optimized_cache_dir: str | Path | None = None):
+                   optimized_cache_dir: str | Path | None = None, spin_wait: bool = True):
     """An onnxruntime.InferenceSession for any ONNX graph, graph optimisations on.
 
     Providers come from `device` and what the installed build has (`select_providers`).
-    `threads` > 0 sets the intra-op thread count. With `optimized_cache_dir`, the optimised
+    `threads` > 0 sets the intra-op thread count; `spin_wait` False stops its threads from
+    busy-waiting for work between operators (they sleep instead, leaving the CPU to other
+    threads such as a node's middleware). With `optimized_cache_dir`, the optimised
     graph is saved there on first use and loaded on later starts (a corrupt cached file is
     logged and rebuilt).
     """
@@ -88,6 +90,9 @@ def create_session(onnx_path: str | Path, device: str = "cpu", threads: int = 0,
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if threads > 0:
         options.intra_op_num_threads = threads
+    if not spin_wait:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     names = [name for name, _ in providers]
     provider_options = [opts for _, opts in providers]
     if optimized_cache_dir is None:
@@ -127,10 +132,10 @@ class OnnxRuntimeBackend:
 
     def __init__(self, onnx_path: str | Path, size_multiple: int, device: str = "cpu",
                  threads: int = 0, cache_dir: str | Path | None = None,
-                 precision: str = "fp32") -> None:
+                 precision: str = "fp32", spin_wait: bool = True) -> None:
         if precision == "fp16" and device == "cpu":
             raise ValueError("onnxruntime fp16 needs a GPU (device cuda); use fp32 on the CPU")
-        self.session = create_session(onnx_path, device, threads, cache_dir)
+        self.session = create_session(onnx_path, device, threads, cache_dir, spin_wait)
         self.device, self.precision = device, precision
         self.providers = self.session.get_providers()
         self.multiple = size_multiple

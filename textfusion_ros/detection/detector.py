@@ -45,7 +45,7 @@ def detector_path(config: DetectorConfig) -> Path:
 def create_detector(config: DetectorConfig) -> Detector:
     """Open the configured model with ONNX Runtime and wrap it in the decoder of its format."""
     path = detector_path(config)
-    session = open_session(path, config.threads)
+    session = open_session(path, config.threads, config.cpu_spin_wait)
     if config.format == "yolo":
         from textfusion_ros.detection.yolo import YoloDetector
         return YoloDetector(session, config, path)

@@ -9,13 +9,14 @@ import onnxruntime
 from textfusion_ros.backends.onnx_runtime import create_session
 
 
-def open_session(path: str | Path, threads: int = 0) -> onnxruntime.InferenceSession:
+def open_session(path: str | Path, threads: int = 0,
+                 spin_wait: bool = True) -> onnxruntime.InferenceSession:
     """An ONNX Runtime session of `path`; a missing or corrupt file raises naming it."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"detector model not found: {path}")
     try:
-        return create_session(path, device="cpu", threads=threads)
+        return create_session(path, device="cpu", threads=threads, spin_wait=spin_wait)
     except Exception as error:  # onnxruntime raises its own types for corrupt files
         raise ValueError(f"detector model {path} cannot be loaded: {error}") from error
 
