@@ -19,7 +19,7 @@ class SpunNode:
     def __init__(self, name: str, domain_id: int | None = None,
                  join_timeout_s: float = 10.0) -> None:
         self.context = rclpy.Context()
-        rclpy.init(context=self.context, domain_id=domain_id,
+        rclpy.init(args=[], context=self.context, domain_id=domain_id,  # not the tool's argv
                    signal_handler_options=SignalHandlerOptions.NO)
         self.node = rclpy.create_node(name, context=self.context)
         self._join_timeout_s = join_timeout_s
