@@ -1,6 +1,7 @@
 """Bounded work per frame: large pairs are fused at a reduced size, and memory is handed back."""
 
 import dataclasses
+import sys
 import threading
 
 import numpy as np
@@ -60,6 +61,27 @@ def test_large_pair_is_fused_reduced_and_upsampled_to_the_visible_size(pipeline)
     # The colour comes from the full-size visible image, not from the reduced fusion.
     chroma = [img.astype(np.float64)[..., 2] - img[..., 0] for img in (full, reduced)]
     assert np.abs(chroma[0] - chroma[1]).mean() < 10.0
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_a_large_frame_does_not_leave_the_onnx_runtime_arena_at_its_size(random_model_path):
+    pipeline = FusionPipeline(FusionConfig(model=str(random_model_path), backend="onnxruntime",
+                                           device="cpu", threads=1))
+    text = pipeline.active_embedding
+    small, large = (np.full(shape, 0.5, np.float32) for shape in ((128, 128), (1024, 1536)))
+    for _ in range(5):
+        pipeline.backend.fuse(small, small, text)
+    release_free_memory()
+    steady = _rss_mib()
+    pipeline.backend.fuse(large, large, text)  # about 70 MiB of arena while it runs
+    pipeline.backend.fuse(small, small, text)
+    release_free_memory()
+    assert _rss_mib() - steady < 35
 
 
 def test_memory_helpers():

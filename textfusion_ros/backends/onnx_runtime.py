@@ -126,7 +126,12 @@ def _session(ort, path: Path, options, names: list[str], provider_options: list[
 
 class OnnxRuntimeBackend:
     """Runs the exported fusion graph with ONNX Runtime (CPU, or the CUDA / TensorRT providers
-    the installed build has). Text arrays are rebuilt only when the prompt changes."""
+    the installed build has). Text arrays are rebuilt only when the prompt changes.
+
+    On the CPU, a frame larger than the one before gives its memory back at the end of its run
+    (ONNX Runtime's arena shrinkage), so one large frame does not leave the arena at its size;
+    frames of a steady size keep their arena.
+    """
 
     name = "onnxruntime"
 
@@ -140,6 +145,12 @@ class OnnxRuntimeBackend:
         self.providers = self.session.get_providers()
         self.multiple = size_multiple
         self._text: tuple[TextEmbedding, dict[str, np.ndarray]] | None = None
+        self._last_pixels = 0
+        self._shrink_arena = None
+        if device == "cpu":
+            self._shrink_arena = import_onnxruntime().RunOptions()
+            self._shrink_arena.add_run_config_entry("memory.enable_memory_arena_shrinkage",
+                                                    "cpu:0")
         inputs = [i.name for i in self.session.get_inputs()]
         if inputs != list(INPUT_NAMES):
             raise RuntimeError(f"{onnx_path}: graph inputs {inputs}, expected {list(INPUT_NAMES)}")
@@ -160,5 +171,8 @@ class OnnxRuntimeBackend:
     def fuse(self, ir: np.ndarray, vis_y: np.ndarray, text: TextEmbedding) -> np.ndarray:
         frame = PaddedFrame.of(ir, vis_y, self.multiple)
         feeds = {"ir": frame.ir, "vis": frame.vis, **self._text_inputs(text)}
-        (fused,) = self.session.run([OUTPUT_NAME], feeds)
+        larger = frame.ir.size > self._last_pixels
+        self._last_pixels = frame.ir.size
+        (fused,) = self.session.run([OUTPUT_NAME], feeds,
+                                    self._shrink_arena if larger else None)
         return frame.crop(fused)
