@@ -11,13 +11,7 @@ import numpy as np
 from textfusion_ros.backends.base import FusionBackend, create_backend
 from textfusion_ros.config import FusionConfig
 from textfusion_ros.imaging.bounding import bounded_size, enlarge, shrink
-from textfusion_ros.imaging.color import (
-    clean_chroma,
-    merge_luma,
-    split_luma,
-    to_uint8,
-    to_unit_float,
-)
+from textfusion_ros.imaging.color8 import merge_fused, split_for_fusion
 from textfusion_ros.imaging.image_codec import AgcConfig, to_fusion_inputs
 from textfusion_ros.memory import release_free_memory
 from textfusion_ros.model.checkpoint import FusionModelFile, load_model_file
@@ -115,8 +109,9 @@ class PreparedPair:
 
     ir: np.ndarray
     vis_y: np.ndarray
-    crcb: np.ndarray | None
-    """The visible's cleaned chroma at its full size; None for a grey visible image."""
+    ycrcb: np.ndarray | None
+    """uint8 YCrCb at the visible's full size: its cleaned chroma, the Y channel left for the
+    fused luminance (`split_for_fusion`); None for a grey visible image."""
     shape: tuple[int, int]
     """The visible's H×W."""
     reduced: bool
@@ -131,13 +126,11 @@ def prepare_pair(ir: np.ndarray, vis: np.ndarray, agc: AgcConfig,
         raise ValueError(f"infrared {ir.shape[:2]} and visible {vis.shape[:2]} sizes differ; "
                          "align them first (textfusion_ros.imaging.registration)")
     ir_unit, vis = to_fusion_inputs(ir, vis, agc)
-    y, crcb = split_luma(to_unit_float(vis))
-    if crcb is not None:
-        crcb = clean_chroma(crcb, y)
+    y, ycrcb = split_for_fusion(vis)
     reduced = bounded_size(*y.shape, max_pixels)
     if reduced is None:
-        return PreparedPair(ir_unit, y, crcb, y.shape, False)
-    return PreparedPair(shrink(ir_unit, reduced), shrink(y, reduced), crcb, y.shape, True)
+        return PreparedPair(ir_unit, y, ycrcb, y.shape, False)
+    return PreparedPair(shrink(ir_unit, reduced), shrink(y, reduced), ycrcb, y.shape, True)
 
 
 def finish_pair(pair: PreparedPair, fused_y: np.ndarray) -> np.ndarray:
@@ -145,4 +138,4 @@ def finish_pair(pair: PreparedPair, fused_y: np.ndarray) -> np.ndarray:
     with the visible's chroma → uint8 BGR, or grey for a grey visible image."""
     if pair.reduced:
         fused_y = enlarge(fused_y, pair.shape)
-    return to_uint8(merge_luma(fused_y, pair.crcb))
+    return merge_fused(fused_y, pair.ycrcb)

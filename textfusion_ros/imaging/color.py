@@ -9,6 +9,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+CHROMA_DARK = 0.03  # `clean_chroma`: visible luminance where the chroma is fully grey
+CHROMA_LIT = 0.12  # ... and from where it is kept whole
+
 
 def is_grey(image: np.ndarray) -> bool:
     """True for a single-channel image or a 3-channel image whose channels are identical."""
@@ -56,8 +59,8 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(np.maximum(image, 0.0), alpha=255.0).reshape(image.shape)
 
 
-def clean_chroma(crcb: np.ndarray, vis_y: np.ndarray, dark: float = 0.03,
-                 lit: float = 0.12) -> np.ndarray:
+def clean_chroma(crcb: np.ndarray, vis_y: np.ndarray, dark: float = CHROMA_DARK,
+                 lit: float = CHROMA_LIT) -> np.ndarray:
     """Visible CrCb with its sensor noise kept out of the fused colour.
 
     The chroma is smoothed at half resolution (as 4:2:0 video carries it, so daylight colour

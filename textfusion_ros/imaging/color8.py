@@ -1,0 +1,58 @@
+"""The runtime's colour path on 8-bit images: `split_luma` + `clean_chroma` before the network
+and `merge_luma` + `to_uint8` after it, without full-resolution float colour planes.
+
+Only the luminance goes to float at full size. It is computed on the pixels × 64 in uint16
+(exact), so it matches `split_luma`'s to 0.02 of a grey level; the chroma is cleaned at half
+resolution in float from exact 2×2 means and kept as uint8 at full size; the fused luminance
+is merged back with OpenCV's 8-bit YCrCb conversion. The output stays within 2 grey levels per
+channel of the float path (rounding: the 8-bit chroma and luminance are within 0.5 of it).
+The float helpers in `color` stay as they are for training and evaluation.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from textfusion_ros.imaging.color import CHROMA_DARK, CHROMA_LIT, to_uint8, to_unit_float
+
+_FIXED_SHIFT = 6  # uint8 << 6 fits uint16: 2×2 area means stay exact
+_FIXED_UNIT = np.float32(1.0 / (255 << _FIXED_SHIFT))
+_CHROMA_CENTRE = 0.5 / 255  # 8-bit YCrCb centres the chroma on 128, the float one on 127.5
+
+
+def split_for_fusion(vis: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """uint8 BGR (or grey H×W) → (luminance float32 H×W in [0, 1], uint8 YCrCb H×W×3 holding
+    the cleaned chroma, or None when grey). The YCrCb's Y channel is a placeholder that
+    `merge_fused` overwrites with the fused luminance."""
+    if vis.ndim == 2:
+        return to_unit_float(vis), None
+    fixed = np.left_shift(vis, _FIXED_SHIFT, dtype=np.uint16)
+    y = cv2.cvtColor(fixed, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    y *= _FIXED_UNIT
+    return y, _cleaned_ycrcb(fixed)
+
+
+def _cleaned_ycrcb(fixed: np.ndarray) -> np.ndarray:
+    """`clean_chroma` of the pixels × 64 (uint16 BGR) as full-size uint8 YCrCb: the 2×2 means,
+    the blur, the fade to grey in the dark, at half size in float; one 8-bit rounding."""
+    h, w = fixed.shape[:2]
+    half = cv2.resize(fixed, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    ycrcb = cv2.cvtColor(half.astype(np.float32) * _FIXED_UNIT, cv2.COLOR_BGR2YCrCb)
+    ycrcb = cv2.GaussianBlur(ycrcb, (0, 0), 1.0)
+    saturation = np.clip((ycrcb[..., 0] - CHROMA_DARK) / (CHROMA_LIT - CHROMA_DARK), 0.0, 1.0)
+    ycrcb -= 0.5
+    ycrcb *= cv2.merge([saturation] * 3)  # Y is scaled too: a placeholder
+    ycrcb += 0.5 + _CHROMA_CENTRE
+    full = cv2.resize(ycrcb, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.convertScaleAbs(full, alpha=255.0)
+
+
+def merge_fused(y: np.ndarray, ycrcb: np.ndarray | None) -> np.ndarray:
+    """Fused luminance (float, clipped to [0, 1]) + `split_for_fusion`'s YCrCb (or None) →
+    uint8 BGR (or grey H×W). Writes the 8-bit luminance into `ycrcb`'s Y channel."""
+    y8 = to_uint8(y.astype(np.float32, copy=False))
+    if ycrcb is None:
+        return y8
+    cv2.insertChannel(y8, ycrcb, 0)
+    return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2BGR)
