@@ -78,10 +78,12 @@ def test_a_large_frame_does_not_leave_the_onnx_runtime_arena_at_its_size(random_
         pipeline.backend.fuse(small, small, text)
     release_free_memory()
     steady = _rss_mib()
-    pipeline.backend.fuse(large, large, text)  # about 70 MiB of arena while it runs
-    pipeline.backend.fuse(small, small, text)
-    release_free_memory()
-    assert _rss_mib() - steady < 35
+    for _ in range(2):  # two in a row: the second is no larger than the one before
+        pipeline.backend.fuse(large, large, text)  # about 70 MiB of arena while it runs
+        release_free_memory()
+        assert _rss_mib() - steady < 35
+    for _ in range(3):
+        pipeline.backend.fuse(small, small, text)
 
 
 def test_memory_helpers():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import platform
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ from textfusion_ros.text.embedding import TextEmbedding, collate_embeddings
 log = logging.getLogger(__name__)
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
+
+RECENT_FRAMES = 32  # frames whose smallest size counts as the steady one for the arena
 
 
 def import_onnxruntime():
@@ -128,9 +131,9 @@ class OnnxRuntimeBackend:
     """Runs the exported fusion graph with ONNX Runtime (CPU, or the CUDA / TensorRT providers
     the installed build has). Text arrays are rebuilt only when the prompt changes.
 
-    On the CPU, a frame larger than the one before gives its memory back at the end of its run
-    (ONNX Runtime's arena shrinkage), so one large frame does not leave the arena at its size;
-    frames of a steady size keep their arena.
+    On the CPU, a frame larger than the smallest of the last `RECENT_FRAMES` gives its memory
+    back at the end of its run (ONNX Runtime's arena shrinkage), so occasional large frames do
+    not leave the arena at their size; a stream of one size keeps its arena.
     """
 
     name = "onnxruntime"
@@ -145,7 +148,7 @@ class OnnxRuntimeBackend:
         self.providers = self.session.get_providers()
         self.multiple = size_multiple
         self._text: tuple[TextEmbedding, dict[str, np.ndarray]] | None = None
-        self._last_pixels = 0
+        self._recent_pixels: deque[int] = deque(maxlen=RECENT_FRAMES)
         self._shrink_arena = None
         if device == "cpu":
             self._shrink_arena = import_onnxruntime().RunOptions()
@@ -171,8 +174,8 @@ class OnnxRuntimeBackend:
     def fuse(self, ir: np.ndarray, vis_y: np.ndarray, text: TextEmbedding) -> np.ndarray:
         frame = PaddedFrame.of(ir, vis_y, self.multiple)
         feeds = {"ir": frame.ir, "vis": frame.vis, **self._text_inputs(text)}
-        larger = frame.ir.size > self._last_pixels
-        self._last_pixels = frame.ir.size
+        self._recent_pixels.append(frame.ir.size)
+        larger = frame.ir.size > min(self._recent_pixels) or len(self._recent_pixels) == 1
         (fused,) = self.session.run([OUTPUT_NAME], feeds,
                                     self._shrink_arena if larger else None)
         return frame.crop(fused)
