@@ -116,7 +116,7 @@ def test_tiny_tuning_run_end_to_end(tmp_path, shipped_model_path):
     root = write_labelled_scenes(tmp_path / "data", scenes=2, frames=2, height=64, width=128)
     config = load_train_config(Path(__file__).resolve().parents[1] / "config" /
                                "train_roadscene.yaml")
-    config.data.root, config.data.n_val = str(root), 1
+    config.data.root, config.data.n_val, config.data.n_test = str(root), 1, 0
     config.train.crop, config.train.batch_size = 64, 2
     tuning = DetectionTuning(labels=str(root / "labels"), init_model=str(shipped_model_path),
                              iterations=3, fusion_steps=1, detection_steps=2, batch_size=2,
