@@ -3,7 +3,7 @@
 The float helpers (training, evaluation) give bit-identical results to their straightforward
 numpy formulation, which they replaced for speed (OpenCV channel split/merge, in-place
 arithmetic, one-pass 8-bit conversion). The runtime's 8-bit path (`color8`, used by the
-pipeline) stays within 2 grey levels of that formulation, its luminance within 0.02."""
+pipeline) stays within 3 grey levels of that formulation, its luminance within 0.02."""
 
 import cv2
 import numpy as np
@@ -36,10 +36,16 @@ def reference_split(vis_bgr):
 
 
 def reference_clean(crcb, vis_y, dark=0.03, lit=0.12):
+    def quarter(image):
+        h, w = image.shape[:2]
+        for _ in range(2):
+            w, h = max(1, w // 2), max(1, h // 2)
+            image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+        return image
+
     h, w = vis_y.shape
-    half = (max(1, w // 2), max(1, h // 2))
-    c = cv2.GaussianBlur(cv2.resize(crcb, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
-    y = cv2.GaussianBlur(cv2.resize(vis_y, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+    c = cv2.GaussianBlur(quarter(crcb), (0, 0), 0.5)
+    y = cv2.GaussianBlur(quarter(vis_y), (0, 0), 0.5)
     saturation = np.clip((y - dark) / (lit - dark), 0.0, 1.0)[..., None]
     c = 0.5 + (c - 0.5) * saturation
     return cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -99,22 +105,23 @@ def test_to_uint8_rounds_and_clips_like_numpy():
 
 
 @pytest.mark.parametrize("index", range(7))
-def test_runtime_colour_path_stays_within_two_grey_levels_of_the_float_path(index):
+def test_runtime_colour_path_stays_within_three_grey_levels_of_the_float_path(index):
     vis = visible_images()[index]
     ref_y, ref_crcb = reference_split(reference_unit(vis))
     ref_crcb = reference_clean(ref_crcb, ref_y)
     y, ycrcb = split_for_fusion(vis)
     assert y.dtype == np.float32 and ycrcb.dtype == np.uint8 and ycrcb.shape == vis.shape
     assert np.abs(y - ref_y).max() * 255 < 0.02  # the network's input: unchanged
-    # the cleaned chroma, rounded once (8-bit YCrCb centres it on 128, not 127.5); odd sizes
-    # add up to 1/64 of a level from the 16-bit area means
-    assert np.abs(ycrcb[..., 1:] - (ref_crcb * 255 + 0.5)).max() <= 0.51
+    # the cleaned chroma (8-bit YCrCb centres it on 128, not 127.5): rounded at quarter size
+    # (0.5), then enlarged with OpenCV's 11-bit fixed-point weights (0.5 more, plus up to
+    # 0.25 from the weights' own rounding)
+    assert np.abs(ycrcb[..., 1:] - (ref_crcb * 255 + 0.5)).max() <= 1.25
     rng = np.random.default_rng(index)
     fused_y = (ref_y * 1.3 - 0.1 + rng.normal(0, 0.1, ref_y.shape)).astype(np.float32)
     fused = merge_fused(fused_y, ycrcb)
     reference = reference_uint8(reference_merge(fused_y, ref_crcb))
     assert fused.dtype == np.uint8 and fused.shape == vis.shape
-    assert np.abs(fused.astype(int) - reference).max() <= 2
+    assert np.abs(fused.astype(int) - reference).max() <= 3
 
 
 def test_runtime_grey_path_is_bit_identical():
@@ -144,5 +151,5 @@ def test_prepared_pair_follows_the_float_path(grey, max_pixels):
     ref_crcb = None if grey else reference_clean(ref_crcb, reference_split(reference_unit(vis))[0])
     reference = reference_uint8(reference_merge(ref_y, ref_crcb))
     assert fused.dtype == np.uint8 and fused.shape == vis.shape
-    assert np.abs(fused.astype(int) - reference).max() <= (0 if grey else 2)
+    assert np.abs(fused.astype(int) - reference).max() <= (0 if grey else 3)
     assert np.array_equal(vis, before)

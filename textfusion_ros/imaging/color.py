@@ -11,6 +11,7 @@ import numpy as np
 
 CHROMA_DARK = 0.03  # `clean_chroma`: visible luminance where the chroma is fully grey
 CHROMA_LIT = 0.12  # ... and from where it is kept whole
+CHROMA_BLUR_SIGMA = 0.5  # `clean_chroma`'s blur at quarter resolution (2 pixels at full size)
 
 
 def is_grey(image: np.ndarray) -> bool:
@@ -59,19 +60,27 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(np.maximum(image, 0.0), alpha=255.0).reshape(image.shape)
 
 
+def quarter_size(image: np.ndarray) -> np.ndarray:
+    """`image` reduced to a quarter of its width and height by two area halvings (each
+    output pixel the mean of a 2×2 block, 4×4 overall where the sides divide by 4)."""
+    h, w = image.shape[:2]
+    half = cv2.resize(image, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(half, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+
+
 def clean_chroma(crcb: np.ndarray, vis_y: np.ndarray, dark: float = CHROMA_DARK,
                  lit: float = CHROMA_LIT) -> np.ndarray:
     """Visible CrCb with its sensor noise kept out of the fused colour.
 
-    The chroma is smoothed at half resolution (as 4:2:0 video carries it, so daylight colour
-    looks the same) and faded towards grey where the visible luminance, smoothed alike, is
-    below `lit`, reaching grey at `dark`: there the camera's colour is mostly noise, and the
-    fused luminance comes from the infrared anyway.
+    The chroma is smoothed at quarter resolution (colour carries far less detail than
+    luminance: daylight colour looks the same, and the runtime's cost stays small) and faded
+    towards grey where the visible luminance, smoothed alike, is below `lit`, reaching grey at
+    `dark`: there the camera's colour is mostly noise, and the fused luminance comes from the
+    infrared anyway.
     """
     h, w = vis_y.shape
-    half = (max(1, w // 2), max(1, h // 2))
-    c = cv2.GaussianBlur(cv2.resize(crcb, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
-    y = cv2.GaussianBlur(cv2.resize(vis_y, half, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+    c = cv2.GaussianBlur(quarter_size(crcb), (0, 0), CHROMA_BLUR_SIGMA)
+    y = cv2.GaussianBlur(quarter_size(vis_y), (0, 0), CHROMA_BLUR_SIGMA)
     saturation = np.clip((y - dark) / (lit - dark), 0.0, 1.0)
     c -= 0.5
     c *= cv2.merge([saturation, saturation])  # same shape: no slow numpy broadcasting
