@@ -31,8 +31,13 @@ from std_msgs.msg import String  # noqa: E402
 
 from textfusion_interfaces.srv import SetPrompt  # noqa: E402
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
-from textfusion_ros.paths import default_model_path  # noqa: E402
+from textfusion_ros.paths import default_model_path, find_shipped  # noqa: E402
 from textfusion_ros.ros.diagnostics import status_name  # noqa: E402
+from textfusion_ros.ros.fastdds import (  # noqa: E402
+    LEGACY_PROFILE_VARIABLE,
+    PROFILE_VARIABLE,
+    SHIPPED_PROFILE,
+)
 from textfusion_ros.ros.messages import image_to_array, stamp_ns  # noqa: E402
 from textfusion_ros.ros.tools.domains import lease_domain  # noqa: E402
 from textfusion_ros.ros.tools.node_process import FusionNodeProcess  # noqa: E402
@@ -460,6 +465,21 @@ def test_large_frames_arrive_intact_with_default_qos(fusion):
     msg = fusion.wait_fused(sent, 60.0)
     assert (msg.encoding, msg.height, msg.width) == ("bgr8", 1024, 1280)
     assert len(msg.data) == 1024 * 1280 * 3
+
+
+def test_the_node_runs_with_the_large_image_shared_memory_segment(fusion):
+    """Unless the environment names a Fast DDS profile, the node runs with the shipped one: its
+    process maps a shared-memory segment of the profile's size (Fast DDS's default: 512 KB)."""
+    if os.environ.get(PROFILE_VARIABLE) or os.environ.get(LEGACY_PROFILE_VARIABLE):
+        pytest.skip("this environment names its own Fast DDS profile")
+    assert f"Fast DDS profile: {find_shipped(SHIPPED_PROFILE)}" in fusion.log_path.read_text()
+    mapped: dict[str, int] = {}
+    for line in Path(f"/proc/{fusion.process.pid}/maps").read_text().splitlines():
+        fields = line.split()
+        if len(fields) == 6 and fields[5].startswith("/dev/shm/fastdds_") and "port" not in line:
+            start, end = (int(v, 16) for v in fields[0].split("-"))
+            mapped[fields[5]] = mapped.get(fields[5], 0) + end - start
+    assert max(mapped.values(), default=0) >= 16 * 2**20, mapped
 
 
 def test_lazy_work_idles_without_subscribers_and_resumes_at_once(fusion):

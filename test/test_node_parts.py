@@ -3,6 +3,8 @@ shipped params file."""
 
 import dataclasses
 import threading
+import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,25 @@ def test_worker_reports_errors_and_carries_on():
     assert done.wait(5)
     worker.stop()
     assert [str(e) for e in errors] == ["boom"]
+
+
+def test_worker_does_not_keep_the_last_item_alive_while_idle():
+    class Frame:  # stands for a large frame's buffers
+        pass
+
+    handled = threading.Event()
+    worker = LatestWorker(lambda item: handled.set(), on_error=pytest.fail)
+    worker.start()
+    frame = Frame()
+    alive = weakref.ref(frame)
+    worker.put(frame)
+    del frame
+    assert handled.wait(5)
+    deadline = time.monotonic() + 5
+    while alive() is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert alive() is None  # freed while the worker waits for the next item
+    worker.stop()
 
 
 def test_worker_restarts_and_ignores_items_while_stopped():

@@ -33,14 +33,16 @@ from std_msgs.msg import String
 from textfusion_interfaces.srv import SetPrompt
 from textfusion_ros.config import DetectorConfig, FusionConfig, NodeConfig
 from textfusion_ros.detection.detector import create_detector, shipped_detector
+from textfusion_ros.imaging.bounding import bounded_size
 from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
-from textfusion_ros.memory import GIB, available_memory_bytes
+from textfusion_ros.memory import GIB, available_memory_bytes, release_free_memory
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.ros import qos
 from textfusion_ros.ros.detections import DetectionOutput
 from textfusion_ros.ros.diagnostics import OK, HealthRules, status_name
 from textfusion_ros.ros.executor import DrainingExecutor
+from textfusion_ros.ros.fastdds import choose_profile
 from textfusion_ros.ros.lazy import anyone_subscribed
 from textfusion_ros.ros.messages import (
     array_to_image,
@@ -97,6 +99,7 @@ class FusionNode(LifecycleNode):
         self._subs: list = [None, None]
         self._reliability: list[ReliabilityPolicy | None] = [None, None]
         self._qos_timer = None
+        self._trim_pending = False  # the heap is trimmed at the next diagnostics report
         self._closing = False
         self._preload: threading.Thread | None = None
         self._duplicate_warning: str | None = None
@@ -350,6 +353,8 @@ class FusionNode(LifecycleNode):
                 throttle_duration_sec=self._config.log_throttle)
         if self._detections is not None:
             self._detections.process(fused, header)
+        if bounded_size(*fused.shape[:2], pipeline.config.max_pixels) is not None:
+            self._trim_pending = True  # once the frame's messages are freed too
 
     def _use_sim_time(self) -> bool:
         return bool(self.get_parameter("use_sim_time").value)
@@ -379,6 +384,9 @@ class FusionNode(LifecycleNode):
         pipeline, worker = self._pipeline, self._worker
         if pipeline is None or worker is None:
             return
+        if self._trim_pending:  # a large frame went through since the last report
+            self._trim_pending = False
+            release_free_memory()
         if self._subs[IR] is not None:  # active
             self._check_unique_name()
         report = self._monitor.report(
@@ -490,11 +498,13 @@ def main(args: list[str] | None = None) -> NoReturn:
     abandoned, its result unpublished). The process then ends without the interpreter's
     teardown, which takes seconds once torch and a model are loaded: SIGINT is served within 1 s.
     """
+    profile = choose_profile(os.environ)  # before the first participant exists
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     node = FusionNode()
+    node.get_logger().info(f"Fast DDS profile: {profile}")
     executor = DrainingExecutor(num_threads=3)
     executor.add_node(node)
     try:

@@ -83,3 +83,5 @@ class LatestWorker:
                 self._handler(item)
             except Exception as error:  # reported, the worker must survive
                 self._on_error(error)
+            finally:
+                item = None  # not kept alive while waiting (a large frame's buffers)

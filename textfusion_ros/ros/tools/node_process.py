@@ -25,18 +25,20 @@ class FusionNodeProcess:
     """Runs `fusion_node --ros-args --params-file FILE -p NAME:=VALUE ...` (a context manager).
 
     `env` is added to this process's environment (never replacing it, so LD_LIBRARY_PATH and
-    the like survive). Stopping sends SIGINT, which the node answers by shutting down cleanly;
-    it is killed only when it does not exit within the timeout.
+    the like survive); a None value removes that variable. Stopping sends SIGINT, which the
+    node answers by shutting down cleanly; it is killed only when it does not exit within the
+    timeout.
     """
 
     def __init__(self, params_file: str | Path, overrides: Mapping[str, object],
-                 log_path: str | Path, env: Mapping[str, str]) -> None:
+                 log_path: str | Path, env: Mapping[str, str | None]) -> None:
         self.log_path = Path(log_path)
         self._command = [str(fusion_node_executable()), "--ros-args",
                          "--params-file", str(params_file)]
         for name, value in overrides.items():
             self._command += ["-p", f"{name}:={value}"]
-        self._env = {**os.environ, **env}
+        merged = {**os.environ, **env}
+        self._env = {name: value for name, value in merged.items() if value is not None}
         self._process: subprocess.Popen | None = None
 
     def __enter__(self) -> FusionNodeProcess:

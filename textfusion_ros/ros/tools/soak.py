@@ -23,6 +23,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from sensor_msgs.msg import Image
 
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame
 from textfusion_ros.ros.diagnostics import status_name
+from textfusion_ros.ros.fastdds import CHOICE_VARIABLE, PROFILE_VARIABLE
 from textfusion_ros.ros.messages import stamp_ns
 from textfusion_ros.ros.tools.node_process import FusionNodeProcess
 from textfusion_ros.ros.tools.spun_node import SpunNode
@@ -146,6 +148,14 @@ def pair_messages(height: int, width: int, index: int = 0) -> tuple[Image, Image
     return ir_msg, vis_msg
 
 
+def set_profile(environ: MutableMapping[str, str], profile: str | None) -> None:
+    """Point `environ`'s Fast DDS profile at `profile` ("none": remove it; None: leave it)."""
+    if profile == "none":
+        environ.pop(PROFILE_VARIABLE, None)
+    elif profile is not None:
+        environ[PROFILE_VARIABLE] = str(Path(profile).resolve())
+
+
 def wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -251,11 +261,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-p", dest="params", action="append", default=[],
                         metavar="NAME:=VALUE", help="more node parameters")
     parser.add_argument("--log", help="the node's log file (default: a temporary file)")
+    parser.add_argument("--camera-fastdds-profile", metavar="XML|none",
+                        help="Fast DDS XML profile of the camera publishers (this process); "
+                        "none = Fast DDS defaults (default: this environment's, as a camera "
+                        "driver started from it)")
+    parser.add_argument("--node-fastdds-profile", metavar="XML|none",
+                        help="the node's profile (default: the node's own choice, "
+                        "textfusion_ros.ros.fastdds)")
     args = parser.parse_args(argv)
 
-    env = {"ROS_DOMAIN_ID": str(args.domain), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
-           "RCUTILS_COLORIZED_OUTPUT": "0"}
+    env: dict[str, str | None] = {"ROS_DOMAIN_ID": str(args.domain),
+                                  "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
+                                  "RCUTILS_COLORIZED_OUTPUT": "0"}
     os.environ.update(env)
+    set_profile(os.environ, args.camera_fastdds_profile)
+    if args.node_fastdds_profile is not None:  # the node's own choice, made explicit
+        env[PROFILE_VARIABLE] = None
+        env[CHOICE_VARIABLE] = (args.node_fastdds_profile if args.node_fastdds_profile == "none"
+                                else str(Path(args.node_fastdds_profile).resolve()))
     overrides: dict[str, object] = {"diagnostics_period": 1.0}
     if args.qos_depth is not None:
         overrides["qos_depth"] = args.qos_depth
@@ -272,7 +295,8 @@ def main(argv: list[str] | None = None) -> None:
         wait_for(lambda: driver.ir_pub.get_subscription_count() > 0
                  and driver.vis_pub.get_subscription_count() > 0, START_TIMEOUT_S,
                  f"the node's subscriptions (log: {log})")
-        print(f"node pid {process.pid}, log {log}, parameters {overrides}")
+        print(f"node pid {process.pid}, log {log}, parameters {overrides}; Fast DDS profile: "
+              f"cameras {os.environ.get(PROFILE_VARIABLE, 'none')}, node: see its log")
         result = soak(driver, sampler, args.rate, args.duration, height, width)
         counts = result["counts"]
         sent = result["sent"]
