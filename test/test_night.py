@@ -67,3 +67,20 @@ def test_config_from_yaml_mapping():
 def test_smoothstep_ramps_between_its_edges():
     np.testing.assert_allclose(smoothstep(np.array([0.0, 1.0, 1.5, 2.0, 3.0]), 1.0, 2.0),
                                [0.0, 0.0, 0.5, 1.0, 1.0])
+
+
+def test_validation_night_pairs_and_their_noise_free_twins_share_the_scene():
+    from training.night_validation import night_pairs
+
+    day = (day_image(64, 96, seed=3) * 255).astype(np.uint8)
+    ir = day[..., 0]
+    pairs = [("a", ir, day), ("b", ir, day[:, ::-1].copy())]
+    noisy, quiet = night_pairs(pairs, seed=5), night_pairs(pairs, seed=5, noise_free=True)
+    for (stem, n_ir, n_vis), (q_stem, q_ir, q_vis), (_, _, vis) in zip(noisy, quiet, pairs,
+                                                                       strict=True):
+        assert stem == q_stem and n_ir is ir and q_ir is ir
+        assert n_vis.dtype == q_vis.dtype == np.uint8 and n_vis.shape == vis.shape
+        assert q_vis.mean() < vis.mean()  # darkened as well
+        noise = n_vis.astype(float) - q_vis.astype(float)
+        assert abs(noise.mean()) < 4 and noise.std() > 1.0  # the same night, plus noise
+    assert np.array_equal(night_pairs(pairs, seed=5, noise_free=True)[1][2], quiet[1][2])

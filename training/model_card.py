@@ -77,9 +77,9 @@ def night_rows(night: dict) -> list[str]:
     return rows
 
 
-def night_wins(night: dict) -> str:
+def night_wins(night: dict, table: str = "metrics") -> str:
     """How many of EN, SF, AG, SCD, VIF, Qabf the default prompt wins against the pyramid."""
-    ours, lp = night["metrics"]["textfusion"], night["metrics"]["laplacian_pyramid"]
+    ours, lp = night[table]["textfusion"], night[table]["laplacian_pyramid"]
     names = ("EN", "SF", "AG", "SCD", "VIF", "Qabf")
     won = [n for n in names if ours[n] > lp[n]]
     return f"{len(won)} of 6 ({', '.join(won) or 'none'})"
@@ -159,6 +159,17 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         format_table(night["metrics"]),
         "```",
         "",
+        *([
+            "The same on the night before its sensor noise (same seeds, darkening, lamps and "
+            "casts; metrics against those noise-free sources): the default prompt wins "
+            f"{night_wins(night, 'metrics_noise_free')}. Where the pyramid's lead on the noisy "
+            "night shrinks or turns here, the metric rewarded the noise it passes on.",
+            "",
+            "```",
+            format_table(night["metrics_noise_free"]),
+            "```",
+            "",
+        ] if "metrics_noise_free" in night else []),
         "Low-light prompt against the default prompt on the same night inputs:",
         "",
         *night_rows(night),

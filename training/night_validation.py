@@ -1,7 +1,8 @@
 """Validation at night: the validation pairs through the night synthesis, seeded and fixed.
 
 - Default prompt against the Laplacian pyramid of the same night inputs, with every metric
-  computed against the night sources, as a user sees them.
+  computed against the night sources, as a user sees them; and the same on the night before
+  its sensor noise, which shows the metrics that reward passing the noise on.
 - Low-light prompt (canonical and held-out paraphrases) against the default prompt, with the
   fusion of the clean daytime inputs (default prompt) as reference: PSNR and SSIM gains;
   flat-area noise relative to the reference's; thermal-target contrast relative to the
@@ -28,14 +29,25 @@ NIGHT_SEED = 2026
 Pair = tuple[str, np.ndarray, np.ndarray]
 
 
-def night_pairs(pairs: list[Pair], seed: int = NIGHT_SEED,
-                config: NightConfig | None = None) -> list[Pair]:
-    """Each pair with its visible image through the night synthesis (pair i: seed [seed, i])."""
+def night_pairs(pairs: list[Pair], seed: int = NIGHT_SEED, config: NightConfig | None = None,
+                noise_free: bool = False) -> list[Pair]:
+    """Each pair with its visible image through the night synthesis (pair i: seed [seed, i]);
+    `noise_free`: the same night before its sensor noise (same darkening, lamps and casts)."""
     out = []
     for i, (stem, ir, vis) in enumerate(pairs):
         sample = synthesize_night(to_unit_float(vis), np.random.default_rng([seed, i]), config)
-        out.append((stem, ir, to_uint8(sample.noisy)))
+        out.append((stem, ir, to_uint8(sample.clean if noise_free else sample.noisy)))
     return out
+
+
+def _against_pyramid(fused: list[np.ndarray], night: list[Pair]) -> dict:
+    """Mean metrics of `fused` and of the Laplacian pyramid, against the night sources."""
+    return {
+        "textfusion": mean_metrics([compute_metrics(ir, vis, f)
+                                    for (_, ir, vis), f in zip(night, fused, strict=True)]),
+        "laplacian_pyramid": mean_metrics([compute_metrics(ir, vis, laplacian_pyramid(ir, vis))
+                                           for _, ir, vis in night]),
+    }
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -89,13 +101,11 @@ def night_report(pipeline: FusionPipeline, pairs: list[Pair],
     reference = _fuse_all(pipeline, pairs, default_prompt)
     night = night_pairs(pairs)
     default = _fuse_all(pipeline, night, default_prompt)
-    table = {
-        "textfusion": mean_metrics([compute_metrics(ir, vis, f)
-                                    for (_, ir, vis), f in zip(night, default, strict=True)]),
-        "laplacian_pyramid": mean_metrics([compute_metrics(ir, vis, laplacian_pyramid(ir, vis))
-                                           for _, ir, vis in night]),
-    }
+    quiet = night_pairs(pairs, noise_free=True)
     low_light = {name: low_light_figures(night, reference, default,
                                          _fuse_all(pipeline, night, prompt))
                  for name, prompt in low_light_prompts.items()}
-    return {"seed": NIGHT_SEED, "metrics": table, "low_light": low_light}
+    return {"seed": NIGHT_SEED, "metrics": _against_pyramid(default, night),
+            "metrics_noise_free": _against_pyramid(_fuse_all(pipeline, quiet, default_prompt),
+                                                   quiet),
+            "low_light": low_light}
