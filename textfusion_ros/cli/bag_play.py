@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 
 
@@ -28,9 +29,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        from textfusion_ros.ros.fastdds import choose_profile
         from textfusion_ros.ros.tools.bag_play import PlayOptions, play
     except ImportError as exc:
         raise RuntimeError(f"bag-play needs ROS 2 (rclpy and the message packages): {exc}") from exc
+    choose_profile(os.environ)  # it stands for the cameras: large images (README, ROS 2)
 
     # Stop cleanly on SIGINT even when started with it ignored (a background job of a
     # non-interactive shell), and on SIGTERM.

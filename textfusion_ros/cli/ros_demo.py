@@ -34,10 +34,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     try:
+        from textfusion_ros.ros.fastdds import choose_profile
         from textfusion_ros.ros.tools.demo import DemoOptions, run_ros_demo
     except ImportError as exc:
         raise RuntimeError(f"ros-demo needs ROS 2 (rclpy, the message packages and "
                            f"textfusion_interfaces): {exc}") from exc
+    choose_profile(os.environ)  # its publishers stand for camera drivers: large images
 
     domain_id = int(os.environ.get("ROS_DOMAIN_ID") or DEFAULT_DOMAIN_ID)
     options = DemoOptions(Path(args.out), args.frames, args.model, args.height, args.width,
