@@ -33,18 +33,19 @@ def choose_profile(environ: MutableMapping[str, str]) -> str:
     if rmw not in FAST_DDS_RMWS:
         return f"none ({rmw} is not Fast DDS)"
     shipped = find_shipped(SHIPPED_PROFILE)
-    for variable in (PROFILE_VARIABLE, LEGACY_PROFILE_VARIABLE):
-        if environ.get(variable):
-            if _same_file(environ[variable], shipped):
-                environ.setdefault(QOS_FROM_XML_VARIABLE, "1")
-            return f"{environ[variable]} (from {variable})"
-    choice = environ.get(CHOICE_VARIABLE, "")
-    if choice.lower() == "none":
-        return f"Fast DDS defaults ({CHOICE_VARIABLE}=none)"
-    environ[PROFILE_VARIABLE] = choice or str(shipped)
-    if _same_file(environ[PROFILE_VARIABLE], shipped):
+    user_variable = next((v for v in (PROFILE_VARIABLE, LEGACY_PROFILE_VARIABLE)
+                          if environ.get(v)), None)
+    if user_variable is not None:
+        profile, label = environ[user_variable], f" (from {user_variable})"
+    else:
+        choice = environ.get(CHOICE_VARIABLE, "")
+        if choice.lower() == "none":
+            return f"Fast DDS defaults ({CHOICE_VARIABLE}=none)"
+        profile, label = choice or str(shipped), ""
+        environ[PROFILE_VARIABLE] = profile
+    if _same_file(profile, shipped):
         environ.setdefault(QOS_FROM_XML_VARIABLE, "1")
-    return environ[PROFILE_VARIABLE]
+    return profile + label
 
 
 def _same_file(path: str, other: Path) -> bool:
