@@ -77,6 +77,11 @@ def night_rows(night: dict) -> list[str]:
     return rows
 
 
+def fenced_table(table: dict) -> list[str]:
+    """A metrics table as a fenced Markdown block."""
+    return ["```", format_table(table), "```"]
+
+
 def night_wins(night: dict, table: str = "metrics") -> str:
     """How many of EN, SF, AG, SCD, VIF, Qabf the default prompt wins against the pyramid."""
     ours, lp = night[table]["textfusion"], night[table]["laplacian_pyramid"]
@@ -131,9 +136,7 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "",
         "## Validation metrics (default prompt, clean inputs; baselines on the same pairs)",
         "",
-        "```",
-        format_table(report["metrics"]),
-        "```",
+        *fenced_table(report["metrics"]),
         "",
         "Conventions: 8-bit grey (BGR→GRAY, rounded); MI, SCD, VIF, Qabf, SSIM summed over the "
         "two sources; no min–max stretching; AG and SSIM in the VIFB convention "
@@ -145,9 +148,7 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
             "SSIM as their Python evaluators; the convention of the seed papers' tables and "
             "the default of `textfusion eval`):",
             "",
-            "```",
-            format_table(report["metrics_film"]),
-            "```",
+            *fenced_table(report["metrics_film"]),
             "",
         ] if "metrics_film" in report else []),
         f"## Synthetic night (validation pairs, night synthesis seed {night['seed']})",
@@ -155,9 +156,7 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "Default prompt against the Laplacian pyramid of the same night inputs, metrics against "
         f"the night sources: the default prompt wins {night_wins(night)}.",
         "",
-        "```",
-        format_table(night["metrics"]),
-        "```",
+        *fenced_table(night["metrics"]),
         "",
         *([
             "The same on the night before its sensor noise (same seeds, darkening, lamps and "
@@ -165,9 +164,7 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
             f"{night_wins(night, 'metrics_noise_free')}. Where the pyramid's lead on the noisy "
             "night shrinks or turns here, the metric rewarded the noise it passes on.",
             "",
-            "```",
-            format_table(night["metrics_noise_free"]),
-            "```",
+            *fenced_table(night["metrics_noise_free"]),
             "",
         ] if "metrics_noise_free" in night else []),
         "Low-light prompt against the default prompt on the same night inputs:",
