@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.textfusion-deps
 ROSENV := ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
 
-.PHONY: venv demo test lint bench gpu-check train validate clean
+.PHONY: venv demo test lint bench gpu-check train validate test-report clean
 
 ROSTOOLS := ../shared/ros-tools/install.sh
 
@@ -49,7 +49,14 @@ train: venv
 
 validate: venv
 	$(VENV)/bin/textfusion validate --config config/train_roadscene.yaml \
-		--model models/textfusion_minilm.safetensors --json models/validation.json --card models/MODEL_CARD.md
+		--model models/textfusion_minilm.safetensors --json models/validation.json --card models/MODEL_CARD.md \
+		--test-json models/test_report.json
+
+# Once per shipped model, after choosing it: the untouched test split, then the card with it.
+test-report: venv
+	$(VENV)/bin/textfusion validate --config config/train_roadscene.yaml \
+		--model models/textfusion_minilm.safetensors --split test --json models/test_report.json
+	$(MAKE) validate
 
 clean:
 	rm -rf build out runs

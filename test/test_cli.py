@@ -114,3 +114,15 @@ def test_validate_test_split_needs_n_test(scene, tmp_path, shipped_model_path, c
     assert textfusion("validate", "--config", config, "--model", shipped_model_path,
                       "--split", "test") == 2
     assert "no test split: set data.n_test > 0" in capsys.readouterr().err
+
+
+def test_validate_refuses_a_report_of_another_split_as_test_report(scene, tmp_path,
+                                                                  shipped_model_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"data: {{root: {scene}, n_val: 1}}\n")
+    report = tmp_path / "validation.json"
+    report.write_text(json.dumps({"split": "val"}))
+    assert textfusion("validate", "--config", config, "--model", shipped_model_path,
+                      "--card", tmp_path / "CARD.md", "--test-json", report) == 2
+    assert "is not a test-split report" in capsys.readouterr().err
+    assert not (tmp_path / "CARD.md").exists()

@@ -58,3 +58,36 @@ def test_card_shows_both_conventions_the_class_figures_and_the_test_split(random
                                          if k not in ("metrics_film", "class_figures")},
                      {"train": ["a"], "val": ["b"]}, bench, out)
     assert "No test split (`data.n_test: 0`)" in out.read_text()
+
+
+def test_card_prints_the_test_reports_figures(random_model_path, tmp_path):
+    figures = {"psnr_gain_db": 2.5, "ssim_gain": 0.01, "flat_noise_ratio": 1.0,
+               "thermal_contrast_ratio": 0.8, "brightness_gain": 20.0, "qabf_ratio": 0.95,
+               "scd_ratio": 1.0}
+    variants = {"canonical": 0.2, "val0": 0.15}
+    night = {"seed": 7, "metrics": {"textfusion": METRICS, "laplacian_pyramid": WORSE},
+             "low_light": {"canonical": figures, "val0": figures}}
+    report = {"metrics": {"textfusion": METRICS}, "night": night,
+              "text_control": {"thermal_corr_difference": variants,
+                               "ir_noise_psnr_gain_db": variants, "night_psnr_gain_db": variants}}
+    test_metrics = {**METRICS, "EN": 7.123}
+    test_night = {**night, "metrics": {"textfusion": WORSE, "laplacian_pyramid": METRICS},
+                  "metrics_noise_free": {"textfusion": METRICS, "laplacian_pyramid": WORSE}}
+    test_report = {"pairs": 3, "split": "test", "night": test_night,
+                   "metrics": {"textfusion": test_metrics}}
+    bench = {"gmac": 1.5, "params": 600000, "median_ms": 55.0, "threads": 2, "backend": "torch"}
+    out = tmp_path / "CARD.md"
+    write_model_card(random_model_path, report, {"train": ["a"], "val": ["b"], "test": ["d"]},
+                     bench, out, test_report)
+    card = out.read_text()
+    test_part = card[card.index("## Test split (3 untouched pairs"):]
+    for expected in ("7.1230", "wins 0 of 6 (none); before the sensor noise, 2 of 6 (EN, SF)",
+                     "| thermal-target contrast / default's | ≥ 0.9 | +0.800 | +0.800 / "
+                     "+0.800 | NO |"):
+        assert expected in test_part, expected
+    write_model_card(random_model_path, report, {"train": ["a"], "val": ["b"]}, bench, out)
+    assert "## Test split" not in out.read_text()
+    write_model_card(random_model_path, report, {"train": ["a"], "val": ["b"]}, bench, out,
+                     None, "`t.json` reports another model file.")
+    assert "## Test split\n\n`t.json` reports another model file. Report this model's test " \
+        "split once with `make test-report`." in out.read_text()

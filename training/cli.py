@@ -33,6 +33,10 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=("val", "test"), default="val",
                         help="pairs to evaluate: val (choosing) or test (data.n_test > 0; "
                              "reported once)")
+    parser.add_argument("--test-json", metavar="FILE",
+                        help="with --card: also print the test split's figures from this "
+                             "report (written by --split test --json FILE) when it reports "
+                             "this model file; otherwise the card says why they are missing")
     parser.add_argument("--degraded", metavar="ROOT",
                         help="also real degraded pairs in Text-IF's per-task layout (default: "
                              "the config's data.degraded_root, if set)")
@@ -40,8 +44,26 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="split folder of the degraded pairs that holds restored targets")
 
 
+def _test_report(path: str, model_sha256: str) -> tuple[dict | None, str]:
+    """(the test-split report at `path`, "") when it is one of this very model file, else
+    (None, why it is left out)."""
+    import json
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        return None, f"No test report at `{path}` yet."
+    report = json.loads(Path(path).read_text())
+    if report.get("split") != "test":
+        raise ValueError(f"{path} is not a test-split report (split: {report.get('split')!r})")
+    if report.get("model_sha256") != model_sha256:
+        return None, (f"`{path}` reports another model file (or predates model hashes), so "
+                      "it is left out.")
+    return report, ""
+
+
 def run_validate(args: argparse.Namespace) -> int:
     """Validation-split metrics against the baselines, and the text-control figures."""
+    from textfusion_ros.backends.cache import sha256_files
     from training.config import load_train_config
     from training.datasets import find_pairs, split_three
     from training.degraded_pairs import find_degraded_pairs
@@ -60,8 +82,14 @@ def run_validate(args: argparse.Namespace) -> int:
                                                 config.data.degraded_tasks)
         if skipped:
             print(f"degraded task folders without a prompt class, skipped: {', '.join(skipped)}")
+    model_sha256 = sha256_files(args.model)
+    test_report, test_note = (_test_report(args.test_json, model_sha256) if args.test_json
+                              else (None, ""))
+    if test_note:
+        print(f"{test_note} Report this model's test split once with `make test-report`.")
     report = evaluate_model(args.model, test if args.split == "test" else val, degraded)
     report["split"] = args.split
+    report["model_sha256"] = model_sha256
     print(f"{'test' if args.split == 'test' else 'validation'} pairs: {report['pairs']}")
     print(format_report(report))
     if args.json:
@@ -74,7 +102,7 @@ def run_validate(args: argparse.Namespace) -> int:
         bench = benchmark_backend(FusionConfig(model=args.model), 512, 640, 20, flops=True)
         split = {"train": [r.stem for r in train], "val": [r.stem for r in val],
                  "test": [r.stem for r in test]}
-        write_model_card(args.model, report, split, bench, args.card)
+        write_model_card(args.model, report, split, bench, args.card, test_report, test_note)
     return 0
 
 

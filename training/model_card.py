@@ -90,9 +90,33 @@ def night_wins(night: dict, table: str = "metrics") -> str:
     return f"{len(won)} of 6 ({', '.join(won) or 'none'})"
 
 
+def test_rows(test_report: dict) -> list[str]:
+    """The card's test-split section: the clean table and the night comparison of a report
+    made with `textfusion validate --split test`."""
+    night = test_report["night"]
+    return [
+        f"## Test split ({test_report['pairs']} untouched pairs, reported once)",
+        "",
+        "Default prompt, clean inputs; baselines on the same pairs (VIFB convention):",
+        "",
+        *fenced_table(test_report["metrics"]),
+        "",
+        "Synthetic night of the test pairs (same synthesis and seed as above), default prompt "
+        f"against the Laplacian pyramid: the default prompt wins {night_wins(night)}"
+        + (f"; before the sensor noise, {night_wins(night, 'metrics_noise_free')}"
+           if "metrics_noise_free" in night else "") + ".",
+        "",
+        *night_rows(night),
+        "",
+    ]
+
+
 def write_model_card(model_path: str | Path, report: dict, split: dict, bench: dict,
-                     out: str | Path) -> None:
-    """Markdown card: data, split, training, compute, validation metrics, night, text control."""
+                     out: str | Path, test_report: dict | None = None,
+                     test_note: str = "") -> None:
+    """Markdown card: data, split, training, compute, validation metrics, night, text control,
+    and the test split's figures when its report is given (else `test_note`, if any, says why
+    they are missing)."""
     model = load_model_file(model_path)
     info = model.info
     night = report["night"]
@@ -181,5 +205,8 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
             *class_rows(report),
             "",
         ] if "class_figures" in report else []),
+        *(test_rows(test_report) if test_report else
+          ["## Test split", "", f"{test_note} Report this model's test split once with "
+           "`make test-report`.", ""] if test_note else []),
     ]
     Path(out).write_text("\n".join(lines))
