@@ -13,6 +13,10 @@ def test_card_contents(random_model_path, tmp_path):
                "thermal_contrast_ratio": 1.1, "brightness_gain": 20.0, "qabf_ratio": 0.95,
                "scd_ratio": 1.0}
     night = {"seed": 7, "metrics": {"textfusion": METRICS, "laplacian_pyramid": WORSE},
+             "by_noise": {"quieter": {"pairs": 2, "noise_std": [1.25, 3.0], "metrics": {
+                 "textfusion": METRICS, "laplacian_pyramid": WORSE}},
+                          "noisier": {"pairs": 2, "noise_std": [4.0, 9.5], "metrics": {
+                              "textfusion": WORSE, "laplacian_pyramid": METRICS}}},
              "low_light": {"canonical": figures, "val0": figures, "val1": figures}}
     report = {"metrics": {"textfusion": METRICS, "laplacian_pyramid": METRICS}, "night": night,
               "text_control": {"thermal_corr_difference": variants,
@@ -24,7 +28,11 @@ def test_card_contents(random_model_path, tmp_path):
     for expected in ("RoadScene", "Validation stems: b, c", "1.5 GMAC", "laplacian_pyramid",
                      "+0.200 | +0.050 / +0.100", "≥ 1.5", "seed 7", "wins 2 of 6 (EN, SF)",
                      "| flat-area noise / clean-input fusion's | ≤ 1.2 | +1.300 | +1.300 / "
-                     "+1.300 | NO |", "MODEL_HISTORY.md"):
+                     "+1.300 | NO |", "MODEL_HISTORY.md",
+                     "- quieter half, 2 pairs, noise 1.2–3.0 grey levels: the default prompt "
+                     "wins 2 of 6 (EN, SF).",
+                     "- noisier half, 2 pairs, noise 4.0–9.5 grey levels: the default prompt "
+                     "wins 0 of 6 (none)."):
         assert expected in card, expected
 
 

@@ -84,3 +84,22 @@ def test_validation_night_pairs_and_their_noise_free_twins_share_the_scene():
         noise = n_vis.astype(float) - q_vis.astype(float)
         assert abs(noise.mean()) < 4 and noise.std() > 1.0  # the same night, plus noise
     assert np.array_equal(night_pairs(pairs, seed=5, noise_free=True)[1][2], quiet[1][2])
+
+
+def test_night_comparison_by_noise_splits_at_the_median_noise():
+    from training.night_validation import by_noise, sensor_noise
+
+    clean = np.full((8, 8, 3), 40, np.uint8)
+    rng = np.random.default_rng(0)
+    noisy = [np.clip(clean + rng.normal(0, sigma, clean.shape), 0, 255).astype(np.uint8)
+             for sigma in (9.0, 1.0, 5.0, 3.0)]
+    ir = clean[..., 0]
+    noise = sensor_noise([("s", ir, v) for v in noisy], [("s", ir, clean)] * 4)
+    assert np.argsort(noise).tolist() == [1, 3, 2, 0]
+    per_pair = {"textfusion": [{"AG": float(i)} for i in range(4)],
+                "laplacian_pyramid": [{"AG": 10.0 + i} for i in range(4)]}
+    halves = by_noise(per_pair, noise)
+    assert halves["quieter"]["pairs"] == halves["noisier"]["pairs"] == 2
+    assert halves["quieter"]["metrics"]["textfusion"]["AG"] == 2.0  # pairs 1 and 3
+    assert halves["noisier"]["metrics"]["laplacian_pyramid"]["AG"] == 11.0  # pairs 2 and 0
+    assert halves["quieter"]["noise_std"] == [noise[1], noise[3]]

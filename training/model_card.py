@@ -82,12 +82,33 @@ def fenced_table(table: dict) -> list[str]:
     return ["```", format_table(table), "```"]
 
 
-def night_wins(night: dict, table: str = "metrics") -> str:
+def wins(table: dict) -> str:
     """How many of EN, SF, AG, SCD, VIF, Qabf the default prompt wins against the pyramid."""
-    ours, lp = night[table]["textfusion"], night[table]["laplacian_pyramid"]
+    ours, lp = table["textfusion"], table["laplacian_pyramid"]
     names = ("EN", "SF", "AG", "SCD", "VIF", "Qabf")
     won = [n for n in names if ours[n] > lp[n]]
     return f"{len(won)} of 6 ({', '.join(won) or 'none'})"
+
+
+def night_wins(night: dict, table: str = "metrics") -> str:
+    """`wins` on one of the night report's tables."""
+    return wins(night[table])
+
+
+def noise_rows(night: dict) -> list[str]:
+    """The night comparison on the quieter and the noisier half of the pairs."""
+    halves = night.get("by_noise")
+    if not halves:
+        return []
+    lines = ["By the sensor noise each night was given (std of its grey levels minus those of "
+             "its noise-free twin, after in-camera noise reduction and compression; pairs "
+             "split at the median):", ""]
+    for name, half in halves.items():
+        low, high = half["noise_std"]
+        lines += [f"- {name} half, {half['pairs']} pairs, noise {low:.1f}–{high:.1f} grey "
+                  f"levels: the default prompt wins {wins(half['metrics'])}.", ""]
+        lines += [*fenced_table(half["metrics"]), ""]
+    return lines
 
 
 def test_rows(test_report: dict) -> list[str]:
@@ -103,6 +124,9 @@ def test_rows(test_report: dict) -> list[str]:
         "",
         "Synthetic night of the test pairs (same synthesis and seed as above), default prompt "
         f"against the Laplacian pyramid: the default prompt wins {night_wins(night)}"
+        + "".join(f"; {name} half (noise {half['noise_std'][0]:.1f}–"
+                  f"{half['noise_std'][1]:.1f} grey levels), {wins(half['metrics'])}"
+                  for name, half in night.get("by_noise", {}).items())
         + (f"; before the sensor noise, {night_wins(night, 'metrics_noise_free')}"
            if "metrics_noise_free" in night else "") + ".",
         "",
@@ -182,6 +206,7 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "",
         *fenced_table(night["metrics"]),
         "",
+        *noise_rows(night),
         *([
             "The same on the night before its sensor noise (same seeds, darkening, lamps and "
             "casts; metrics against those noise-free sources): the default prompt wins "

@@ -1,8 +1,9 @@
 """Validation at night: the validation pairs through the night synthesis, seeded and fixed.
 
 - Default prompt against the Laplacian pyramid of the same night inputs, with every metric
-  computed against the night sources, as a user sees them; and the same on the night before
-  its sensor noise, which shows the metrics that reward passing the noise on.
+  computed against the night sources, as a user sees them; the same on the quieter and the
+  noisier half of the pairs (by the sensor noise they were given); and the same on the night
+  before its sensor noise, which shows the metrics that reward passing the noise on.
 - Low-light prompt (canonical and held-out paraphrases) against the default prompt, with the
   fusion of the clean daytime inputs (default prompt) as reference: PSNR and SSIM gains;
   flat-area noise relative to the reference's; thermal-target contrast relative to the
@@ -40,14 +41,40 @@ def night_pairs(pairs: list[Pair], seed: int = NIGHT_SEED, config: NightConfig |
     return out
 
 
-def _against_pyramid(fused: list[np.ndarray], night: list[Pair]) -> dict:
-    """Mean metrics of `fused` and of the Laplacian pyramid, against the night sources."""
+def _per_pair_against_pyramid(fused: list[np.ndarray], night: list[Pair]
+                              ) -> dict[str, list[dict[str, float]]]:
+    """Per-pair metrics of `fused` and of the Laplacian pyramid, against the night sources."""
     return {
-        "textfusion": mean_metrics([compute_metrics(ir, vis, f)
-                                    for (_, ir, vis), f in zip(night, fused, strict=True)]),
-        "laplacian_pyramid": mean_metrics([compute_metrics(ir, vis, laplacian_pyramid(ir, vis))
-                                           for _, ir, vis in night]),
+        "textfusion": [compute_metrics(ir, vis, f)
+                       for (_, ir, vis), f in zip(night, fused, strict=True)],
+        "laplacian_pyramid": [compute_metrics(ir, vis, laplacian_pyramid(ir, vis))
+                              for _, ir, vis in night],
     }
+
+
+def _mean_tables(per_pair: dict[str, list[dict[str, float]]],
+                 index: list[int] | None = None) -> dict:
+    """Mean metrics of each method, over the pairs in `index` (default: all)."""
+    return {method: mean_metrics([rows[i] for i in index] if index is not None else rows)
+            for method, rows in per_pair.items()}
+
+
+def sensor_noise(night: list[Pair], quiet: list[Pair]) -> list[float]:
+    """Each night pair's sensor noise as delivered: std of the visible's grey levels minus
+    those of its noise-free twin (after in-camera noise reduction and compression)."""
+    return [float(np.std(to_grey8(vis).astype(np.float64) - to_grey8(clean)))
+            for (_, _, vis), (_, _, clean) in zip(night, quiet, strict=True)]
+
+
+def by_noise(per_pair: dict[str, list[dict[str, float]]], noise: list[float]) -> dict:
+    """The night comparison on the quieter and the noisier half of the pairs (split at the
+    median sensor noise), with each half's noise range in grey levels."""
+    order = sorted(range(len(noise)), key=noise.__getitem__)
+    halves = {"quieter": order[:len(order) // 2], "noisier": order[len(order) // 2:]}
+    return {name: {"pairs": len(index),
+                   "noise_std": [noise[index[0]], noise[index[-1]]],
+                   "metrics": _mean_tables(per_pair, index)}
+            for name, index in halves.items() if index}
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -105,7 +132,9 @@ def night_report(pipeline: FusionPipeline, pairs: list[Pair],
     low_light = {name: low_light_figures(night, reference, default,
                                          _fuse_all(pipeline, night, prompt))
                  for name, prompt in low_light_prompts.items()}
-    return {"seed": NIGHT_SEED, "metrics": _against_pyramid(default, night),
-            "metrics_noise_free": _against_pyramid(_fuse_all(pipeline, quiet, default_prompt),
-                                                   quiet),
+    per_pair = _per_pair_against_pyramid(default, night)
+    return {"seed": NIGHT_SEED, "metrics": _mean_tables(per_pair),
+            "metrics_noise_free": _mean_tables(_per_pair_against_pyramid(
+                _fuse_all(pipeline, quiet, default_prompt), quiet)),
+            "by_noise": by_noise(per_pair, sensor_noise(night, quiet)),
             "low_light": low_light}
