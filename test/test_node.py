@@ -311,11 +311,15 @@ def test_pairs_and_publishes(fusion, ir_encoding, vis_encoding, fused_encoding):
     assert (msg.encoding, msg.height, msg.width) == (fused_encoding, 128, 160)
     assert msg.header.frame_id == "cam_vis"
     assert fused_array(msg).shape[:2] == (128, 160)
-    status, values = fusion.wait_diag(lambda s, v: int(v["frames_published"]) > 0)
+    status, values = fusion.wait_diag(lambda s, v: int(v["frames_published"]) > 0
+                                      and v["overhead_p50_ms"] != "nan")
     assert status.level == DiagnosticStatus.OK and values["backend"] == "onnxruntime"
     assert (values["device"], values["precision"]) == ("cpu", "fp32")  # auto on this CPU
     assert "tensorrt" in values["backend_skipped"]
     assert float(values["inference_p50_ms"]) > 0 and float(values["prepost_p50_ms"]) > 0
+    # The worker's time outside the network and the detector: at least the pre/post-processing.
+    overhead = float(values["overhead_p50_ms"])
+    assert float(values["prepost_p50_ms"]) <= overhead <= float(values["overhead_p99_ms"])
     for key in ("rate_hz", "latency_p50_ms", "latency_p99_ms", "frames_dropped",
                 "bad_messages", "time_jumps", "active_prompt", "inference_p99_ms"):
         assert key in values

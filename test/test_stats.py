@@ -27,13 +27,14 @@ def test_rolling_stats_window_slides():
     stats = RollingStats(window=10)
     for value in range(1000):
         stats.add(value)
-    assert stats.count == 10
+    assert stats.count == 10 and stats.last == 999
     assert stats.percentile(0) == 990 and stats.percentile(100) == 999
 
 
 def test_rolling_stats_empty_is_nan():
     stats = RollingStats(window=5)
     assert stats.count == 0 and math.isnan(stats.p50) and math.isnan(stats.p99)
+    assert math.isnan(stats.last)
 
 
 def test_rolling_stats_bad_window():

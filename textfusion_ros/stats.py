@@ -30,6 +30,12 @@ class RollingStats:
         """Number of samples in the window."""
         return len(self._samples)
 
+    @property
+    def last(self) -> float:
+        """The most recent sample, NaN while empty."""
+        with self._lock:
+            return self._samples[-1] if self._samples else float("nan")
+
     def percentile(self, q: float) -> float:
         """The q-th percentile (0–100, linear interpolation) of the window, NaN if empty."""
         with self._lock:

@@ -60,6 +60,7 @@ from textfusion_ros.ros.params import (
 )
 from textfusion_ros.ros.priority import call_lowering_new_threads
 from textfusion_ros.ros.worker import LatestWorker
+from textfusion_ros.stats import RollingStats
 from textfusion_ros.sync import ApproximateTimeSync
 from textfusion_ros.text import PromptRejected, validate_prompt
 
@@ -135,6 +136,7 @@ class FusionNode(LifecycleNode):
                                       latency_horizon_s=config.latency_horizon,
                                       rate_idle_s=config.diagnostics_period)
         self._health = HealthRules(config.silence_timeout)
+        self._overhead_ms = RollingStats(config.stats_window)
         self._worker = LatestWorker(self._process, self._on_worker_error, "fusion_worker",
                                     nice=config.worker_nice)
         self._fused_pub = self.create_lifecycle_publisher(
@@ -337,6 +339,7 @@ class FusionNode(LifecycleNode):
 
     def _process(self, pair: tuple) -> None:
         """Worker thread: align, fuse, publish one synchronized pair (not when closing)."""
+        begin = time.perf_counter()
         (ir, _), (vis, header) = pair[1], pair[3]
         pipeline, publisher, monitor = self._pipeline, self._fused_pub, self._monitor
         ir = align_ir_to_vis(ir, vis.shape, self._homography)
@@ -351,8 +354,11 @@ class FusionNode(LifecycleNode):
                 f"(beyond latency_horizon {self._config.latency_horizon} s, or in the future): "
                 "check the camera's clock; its latency is kept out of the statistics",
                 throttle_duration_sec=self._config.log_throttle)
+        models_ms = pipeline.inference_ms.last
         if self._detections is not None:
             self._detections.process(fused, header)
+            models_ms += self._detections.detector_ms.last
+        self._overhead_ms.add((time.perf_counter() - begin) * 1e3 - models_ms)
         if bounded_size(*fused.shape[:2], pipeline.config.max_pixels) is not None:
             self._trim_pending = True  # once the frame's messages are freed too
 
@@ -397,6 +403,8 @@ class FusionNode(LifecycleNode):
              "inference_p50_ms": format_ms(pipeline.inference_ms.p50),
              "inference_p99_ms": format_ms(pipeline.inference_ms.p99),
              "prepost_p50_ms": format_ms(pipeline.prepost_ms.p50),
+             "overhead_p50_ms": format_ms(self._overhead_ms.p50),
+             "overhead_p99_ms": format_ms(self._overhead_ms.p99),
              "late_partners": self._sync.late_partners,
              "active_prompt": pipeline.active_prompt,
              "ir_qos": _label(self._reliability[IR]), "vis_qos": _label(self._reliability[VIS]),
