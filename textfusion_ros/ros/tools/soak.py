@@ -205,6 +205,7 @@ def soak(driver: Driver, sampler: RssSampler, rate: float, duration: float, heig
         "latency_ms": (np.percentile(latencies, [50, 99]) if latencies.size
                        else np.array([np.nan, np.nan])),
         "node_latency_ms": (diag.get("latency_p50_ms"), diag.get("latency_p99_ms")),
+        "node_overhead_ms": (diag.get("overhead_p50_ms"), diag.get("overhead_p99_ms")),
         "rss_mb": (rss[0] / 2**20, max(rss) / 2**20, rss[-1] / 2**20) if rss else None,
     }
 
@@ -316,6 +317,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  latency here p50 {p50:.0f} ms p99 {p99:.0f} ms; node diagnostics p50 "
               f"{result['node_latency_ms'][0]} ms p99 {result['node_latency_ms'][1]} ms; "
               f"bad-stamp samples {counts['latency_negative'] + counts['latency_beyond_horizon']}")
+        print(f"  node overhead outside the models (diagnostics, last stats_window frames) p50 "
+              f"{result['node_overhead_ms'][0]} ms p99 {result['node_overhead_ms'][1]} ms")
         if result["rss_mb"]:
             first, peak, last = result["rss_mb"]
             print(f"  RSS start {first:.0f} MB, peak {peak:.0f} MB, end {last:.0f} MB")
