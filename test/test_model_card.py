@@ -96,6 +96,7 @@ def test_card_prints_the_test_reports_figures(random_model_path, tmp_path):
     write_model_card(random_model_path, report, {"train": ["a"], "val": ["b"]}, bench, out)
     assert "## Test split" not in out.read_text()
     write_model_card(random_model_path, report, {"train": ["a"], "val": ["b"]}, bench, out,
-                     None, "`t.json` reports another model file.")
+                     None, "`t.json` reports another model file. Report this model's test "
+                     "split once with `make test-report`.")
     assert "## Test split\n\n`t.json` reports another model file. Report this model's test " \
         "split once with `make test-report`." in out.read_text()

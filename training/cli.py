@@ -50,14 +50,15 @@ def _test_report(path: str, model_sha256: str) -> tuple[dict | None, str]:
     import json
     from pathlib import Path
 
+    remedy = "Report this model's test split once with `make test-report`."
     if not Path(path).is_file():
-        return None, f"No test report at `{path}` yet."
+        return None, f"No test report at `{path}` yet. {remedy}"
     report = json.loads(Path(path).read_text())
     if report.get("split") != "test":
         raise ValueError(f"{path} is not a test-split report (split: {report.get('split')!r})")
     if report.get("model_sha256") != model_sha256:
         return None, (f"`{path}` reports another model file (or predates model hashes), so "
-                      "it is left out.")
+                      f"it is left out. {remedy}")
     return report, ""
 
 
@@ -86,7 +87,7 @@ def run_validate(args: argparse.Namespace) -> int:
     test_report, test_note = (_test_report(args.test_json, model_sha256) if args.test_json
                               else (None, ""))
     if test_note:
-        print(f"{test_note} Report this model's test split once with `make test-report`.")
+        print(test_note)
     report = evaluate_model(args.model, test if args.split == "test" else val, degraded)
     report["split"] = args.split
     report["model_sha256"] = model_sha256

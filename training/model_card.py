@@ -231,7 +231,6 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
             "",
         ] if "class_figures" in report else []),
         *(test_rows(test_report) if test_report else
-          ["## Test split", "", f"{test_note} Report this model's test split once with "
-           "`make test-report`.", ""] if test_note else []),
+          ["## Test split", "", test_note, ""] if test_note else []),
     ]
     Path(out).write_text("\n".join(lines))
