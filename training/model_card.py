@@ -95,6 +95,12 @@ def night_wins(night: dict, table: str = "metrics") -> str:
     return wins(night[table])
 
 
+def noise_range(half: dict) -> str:
+    """A `by_noise` half's sensor-noise range, in grey levels."""
+    low, high = half["noise_std"]
+    return f"{low:.1f}–{high:.1f} grey levels"
+
+
 def noise_rows(night: dict) -> list[str]:
     """The night comparison on the quieter and the noisier half of the pairs."""
     halves = night.get("by_noise")
@@ -104,9 +110,8 @@ def noise_rows(night: dict) -> list[str]:
              "its noise-free twin, after in-camera noise reduction and compression; pairs "
              "split at the median):", ""]
     for name, half in halves.items():
-        low, high = half["noise_std"]
-        lines += [f"- {name} half, {half['pairs']} pairs, noise {low:.1f}–{high:.1f} grey "
-                  f"levels: the default prompt wins {wins(half['metrics'])}.", ""]
+        lines += [f"- {name} half, {half['pairs']} pairs, noise {noise_range(half)}: the "
+                  f"default prompt wins {wins(half['metrics'])}.", ""]
         lines += [*fenced_table(half["metrics"]), ""]
     return lines
 
@@ -124,8 +129,7 @@ def test_rows(test_report: dict) -> list[str]:
         "",
         "Synthetic night of the test pairs (same synthesis and seed as above), default prompt "
         f"against the Laplacian pyramid: the default prompt wins {night_wins(night)}"
-        + "".join(f"; {name} half (noise {half['noise_std'][0]:.1f}–"
-                  f"{half['noise_std'][1]:.1f} grey levels), {wins(half['metrics'])}"
+        + "".join(f"; {name} half (noise {noise_range(half)}), {wins(half['metrics'])}"
                   for name, half in night.get("by_noise", {}).items())
         + (f"; before the sensor noise, {night_wins(night, 'metrics_noise_free')}"
            if "metrics_noise_free" in night else "") + ".",
