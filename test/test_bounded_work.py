@@ -1,6 +1,8 @@
 """Bounded work per frame: large pairs are fused at a reduced size, and memory is handed back."""
 
 import dataclasses
+import json
+import subprocess
 import sys
 import threading
 
@@ -84,6 +86,40 @@ def test_a_large_frame_does_not_leave_the_onnx_runtime_arena_at_its_size(random_
         assert _rss_mib() - steady < 35
     for _ in range(3):
         pipeline.backend.fuse(small, small, text)
+
+
+_FREED_BUFFERS_SCRIPT = """
+import json, sys
+import numpy as np
+from textfusion_ros.memory import keep_freed_buffers, release_free_memory
+
+def rss_mib():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+kept_setting = keep_freed_buffers() if sys.argv[1] == "keep" else None
+base = rss_mib()
+blocks = [np.ones(10 * 2**20 // 8) for _ in range(4)]  # a frame's 40 MiB, every page touched
+del blocks
+kept = rss_mib() - base
+release_free_memory()
+print(json.dumps({"setting": kept_setting, "kept": kept, "after_release": rss_mib() - base}))
+"""
+
+
+def _freed_buffers(mode: str) -> dict:
+    run = subprocess.run([sys.executable, "-c", _FREED_BUFFERS_SCRIPT, mode],
+                         capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(run.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc, /proc/self/statm")
+def test_freed_frame_buffers_are_kept_for_the_next_frame_until_released():
+    default, keep = _freed_buffers("default"), _freed_buffers("keep")
+    assert keep["setting"] is True
+    assert default["kept"] < 10  # glibc's default: large blocks go back to the system at once
+    assert keep["kept"] > 30  # kept for reuse: the next frame faults no pages in
+    assert keep["after_release"] < 10  # and still handed back on demand
 
 
 def test_memory_helpers():

@@ -36,7 +36,14 @@ from textfusion_ros.detection.detector import create_detector, shipped_detector
 from textfusion_ros.imaging.bounding import bounded_size
 from textfusion_ros.imaging.image_codec import AgcConfig, BadImageError
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
-from textfusion_ros.memory import GIB, available_memory_bytes, release_free_memory
+from textfusion_ros.memory import (
+    FRAME_HEAP_BYTES,
+    GIB,
+    MIB,
+    available_memory_bytes,
+    keep_freed_buffers,
+    release_free_memory,
+)
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.ros import qos
 from textfusion_ros.ros.detections import DetectionOutput
@@ -511,8 +518,12 @@ def main(args: list[str] | None = None) -> NoReturn:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    kept = keep_freed_buffers()  # a frame's buffers are reused, not faulted in each frame
     node = FusionNode()
     node.get_logger().info(f"Fast DDS profile: {profile}")
+    if kept:
+        node.get_logger().info(f"freed frame buffers kept for reuse up to "
+                               f"{FRAME_HEAP_BYTES // MIB} MiB")
     executor = DrainingExecutor(num_threads=3)
     executor.add_node(node)
     try:
