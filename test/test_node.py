@@ -31,6 +31,7 @@ from std_msgs.msg import String  # noqa: E402
 
 from textfusion_interfaces.srv import SetPrompt  # noqa: E402
 from textfusion_ros.imaging.scenes import SceneConfig, generate_frame  # noqa: E402
+from textfusion_ros.memory import FRAME_HEAP_BYTES  # noqa: E402
 from textfusion_ros.paths import default_model_path, find_shipped  # noqa: E402
 from textfusion_ros.ros.diagnostics import status_name  # noqa: E402
 from textfusion_ros.ros.fastdds import (  # noqa: E402
@@ -469,6 +470,13 @@ def test_large_frames_arrive_intact_with_default_qos(fusion):
     msg = fusion.wait_fused(sent, 60.0)
     assert (msg.encoding, msg.height, msg.width) == ("bgr8", 1024, 1280)
     assert len(msg.data) == 1024 * 1280 * 3
+
+
+def test_the_node_keeps_freed_frame_buffers_for_reuse(fusion):
+    """glibc keeps a frame's freed buffers for the next frame in the node's process (the
+    mechanism itself: test_bounded_work; its effect at 1280×1024: the README's soak figures)."""
+    assert (f"freed frame buffers kept for reuse up to {FRAME_HEAP_BYTES // 2**20} MiB"
+            in fusion.log_path.read_text())
 
 
 def test_the_node_runs_with_the_large_image_shared_memory_segment(fusion):
