@@ -52,6 +52,58 @@ def test_fuse_single_file_and_errors(scene, tmp_path, shipped_model_path, capsys
     assert "non-printable" in capsys.readouterr().err
 
 
+def odd_folders(scene, root):
+    """Two good pairs of the scene, one with an unreadable IR file, one whose 16-bit IR has
+    half the visible's size (a thermal camera of another resolution)."""
+    ir_dir, vis_dir = root / "ir", root / "vis"
+    ir_dir.mkdir()
+    vis_dir.mkdir()
+    names = sorted(p.name for p in (scene / "vis").glob("*.png"))
+    for name in names:
+        (vis_dir / name).write_bytes((scene / "vis" / name).read_bytes())
+    for name in names[:2]:
+        (ir_dir / name).write_bytes((scene / "ir" / name).read_bytes())
+    (ir_dir / names[2]).write_bytes(b"not an image")
+    small_ir = cv2.imread(str(scene / "ir" / names[0]), cv2.IMREAD_GRAYSCALE)
+    small_ir = cv2.resize(small_ir, (45, 36)).astype("uint16") * 257
+    cv2.imwrite(str(ir_dir / "small.png"), small_ir)
+    (vis_dir / "small.png").write_bytes((scene / "vis" / names[0]).read_bytes())
+    return ir_dir, vis_dir, names
+
+
+def test_fuse_folders_leaves_out_an_unreadable_pair_and_resizes_another_size(
+        scene, tmp_path, shipped_model_path, capsys):
+    ir_dir, vis_dir, names = odd_folders(scene, tmp_path)
+    out = tmp_path / "fused"
+    assert textfusion("fuse", "--ir", ir_dir, "--vis", vis_dir, "--out", out, "--backend",
+                      "torch", "--model", shipped_model_path) == 1
+    err = capsys.readouterr().err
+    bad = names[2].removesuffix(".png")
+    assert f"skipping pair {bad!r}: cannot read image" in err
+    assert f"left out 1 of 4 pair(s) it could not read: {bad}" in err
+    assert "infrared 45x36 resized to the visible's 90x72" in err
+    assert sorted(p.name for p in out.glob("*.png")) == sorted([*names[:2], "small.png"])
+    assert cv2.imread(str(out / "small.png")).shape == (72, 90, 3)
+
+
+def test_fuse_applies_the_homography_option(scene, tmp_path, shipped_model_path, capsys):
+    ir_dir, vis_dir, names = odd_folders(scene, tmp_path)
+    out = tmp_path / "fused"
+    scale_up = ["2", "0", "0", "0", "2", "0", "0", "0", "1"]  # IR 45x36 -> VIS 90x72 pixels
+    assert textfusion("fuse", "--ir", ir_dir / "small.png", "--vis", vis_dir / "small.png",
+                      "--out", out / "small.png", "--backend", "torch", "--homography",
+                      *scale_up, "--model", shipped_model_path) == 0
+    assert "resized" not in capsys.readouterr().err
+    assert cv2.imread(str(out / "small.png")).shape == (72, 90, 3)
+    assert textfusion("fuse", "--ir", ir_dir / "small.png", "--vis", vis_dir / "small.png",
+                      "--out", out / "x.png", "--homography", *["0"] * 9) == 2
+    assert "singular" in capsys.readouterr().err
+    # one pair alone that cannot be read: an error
+    assert textfusion("fuse", "--ir", ir_dir / names[2], "--vis", vis_dir / names[2], "--out",
+                      out / "bad.png") == 2
+    assert "cannot read image" in capsys.readouterr().err
+
+
 def test_fuse_takes_the_backend_options_and_backends_agree(scene, tmp_path, shipped_model_path,
                                                            capsys):
     ir, vis = sorted((scene / "ir").glob("*.png"))[0], sorted((scene / "vis").glob("*.png"))[0]

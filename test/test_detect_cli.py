@@ -3,6 +3,7 @@ a tiny YOLO ONNX (fixed candidates, so counts and mAP are known) and the shipped
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 from tiny_yolo import to_network, yolo_model
@@ -111,3 +112,26 @@ def test_bench_times_the_detector(shipped_model_path, capsys):
                       "--model", shipped_model_path) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["detector"] == "ssd_tf" and result["detector_median_ms"] > 0
+
+
+def test_detect_leaves_out_a_pair_it_cannot_read_and_reports_it(scene, tmp_path, tiny_yolo,
+                                                                shipped_model_path, capsys):
+    ir_dir, vis_dir = tmp_path / "ir", tmp_path / "vis"
+    ir_dir.mkdir()
+    vis_dir.mkdir()
+    stems = sorted(p.stem for p in (scene / "vis").glob("*.png"))
+    for stem in stems:
+        (ir_dir / f"{stem}.png").write_bytes((scene / "ir" / f"{stem}.png").read_bytes())
+        (vis_dir / f"{stem}.png").write_bytes((scene / "vis" / f"{stem}.png").read_bytes())
+    deep = np.full((HEIGHT, WIDTH, 3), 30000, np.uint16)  # a 16-bit visible image
+    cv2.imwrite(str(vis_dir / "deep.png"), deep)
+    (ir_dir / "deep.png").write_bytes((scene / "ir" / f"{stems[0]}.png").read_bytes())
+    report = tmp_path / "counts.json"
+    assert textfusion("detect", "--ir", ir_dir, "--vis", vis_dir, "--out", tmp_path / "out",
+                      "--json", report, "--model", shipped_model_path,
+                      "--detector-model", tiny_yolo, "--detector-format", "yolo") == 1
+    assert "skipping pair 'deep': " in capsys.readouterr().err
+    data = json.loads(report.read_text())
+    assert data["frames"] == 2 and data["skipped"] == ["deep"]
+    assert data["sources"]["fused"] == {"person": 2, "car": 2}
+    assert sorted(p.stem for p in (tmp_path / "out" / "fused").glob("*.png")) == stems
