@@ -2,7 +2,7 @@
 
 import torch
 
-from training.losses import FusionLoss, LossWeights, colour_drift, warm_targets
+from training.losses import FusionLoss, LossWeights, colour_drift
 
 NAMES = LossWeights.names()
 
@@ -27,28 +27,6 @@ def test_intensity_target_mixes_max_and_mean():
     half = FusionLoss([LossWeights()], intensity_max_mix=0.5)
     target = 0.5 * torch.maximum(ir, vis) + 0.25 * (ir + vis)
     assert term(half, "intensity", target, ir, vis, crcb).abs().max() < 1e-6
-
-
-def test_warm_intensity_weighs_the_intensity_error_on_the_infrareds_warm_targets_only():
-    ir = torch.full((2, 1, 40, 40), 0.2)
-    ir[:, :, 30:, :] = 0.1  # a colder road
-    ir[:, :, 4:12, 4:12] = 0.9  # a warm target: 4 % of the pixels
-    warm = warm_targets(ir)
-    assert (warm[:, :, 4:12, 4:12] > 0.99).all() and warm[:, :, 20:, 20:].max() < 1e-6
-    vis, crcb = torch.full_like(ir, 0.5), torch.full((2, 2, 40, 40), 0.5)
-    loss = FusionLoss([LossWeights()], intensity_max_mix=1.0)
-    exact = torch.maximum(ir, vis)
-    background_off = exact.clone()
-    background_off[:, :, 20:, 20:] -= 0.3
-    target_off = exact.clone()
-    target_off[:, :, 4:12, 4:12] -= 0.3
-    assert term(loss, "warm_intensity", exact, ir, vis, crcb).abs().max() < 1e-6
-    assert term(loss, "warm_intensity", background_off, ir, vis, crcb).abs().max() < 1e-6
-    assert torch.allclose(term(loss, "warm_intensity", target_off, ir, vis, crcb),
-                          torch.full((2,), 0.3), atol=0.02)
-    # the plain intensity term sees the 25 % of background more than the 4 % of target
-    assert (term(loss, "intensity", background_off, ir, vis, crcb)
-            > term(loss, "intensity", target_off, ir, vis, crcb)).all()
 
 
 def test_gradient_term_prefers_boosted_detail():

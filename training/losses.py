@@ -6,9 +6,7 @@ image's Laplacian-pyramid bands against the boosted activity-based selection of 
 bands, as a Laplacian pyramid fusion would choose them); a source-correlation term (each source
 should explain what the other lacks: corr(F − V, I) and corr(F − I, V) high); SSIM against the
 visible plus δ_ir(t)·SSIM against the infrared; CbCr colour consistency of the recombined
-colour image; optional L1 anchors towards one source; the intensity L1 once more over the
-infrared's warm targets alone (`warm_intensity`: a class that brightens the scene, such as low
-light, keeps them as conspicuous as its target does). Targets are the clean sources, also when
+colour image; optional L1 anchors towards one source. Targets are the clean sources, also when
 inputs were degraded, except where `training.conditioning` builds them otherwise (degradations
 fused as given; night samples, whose visible target is illumination-aware). Samples fused "as
 given" use their own intensity max/mean mix, and a class may set its own mix.
@@ -24,7 +22,6 @@ from torch import nn
 
 from textfusion_ros.model.composer import PyramidComposer
 from textfusion_ros.model.config import ModelConfig
-from training.conditioning import HOT_RANGE
 from training.fast_ssim import ssim
 
 
@@ -41,7 +38,6 @@ class LossWeights:
     colour: float = 2.0
     ir_anchor: float = 0.0
     vis_anchor: float = 0.0
-    warm_intensity: float = 0.0
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -63,15 +59,6 @@ def pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def source_correlation(fused: torch.Tensor, ir: torch.Tensor, vis: torch.Tensor) -> torch.Tensor:
     """2 − [corr(F − V, I) + corr(F − I, V)]: low when each source's contribution is kept."""
     return 2.0 - pearson(fused - vis, ir) - pearson(fused - ir, vis)
-
-
-def warm_targets(ir: torch.Tensor) -> torch.Tensor:
-    """Per-sample 0–1 map of the infrared's warm targets: a smooth ramp over its percentiles
-    `HOT_RANGE`, as the night targets lift them (`training.conditioning`)."""
-    levels = torch.tensor(HOT_RANGE, dtype=ir.dtype, device=ir.device) / 100.0
-    low, high = (q.view(-1, 1, 1, 1) for q in torch.quantile(ir.flatten(1), levels, dim=1))
-    ramp = ((ir - low) / (high - low + 1e-6)).clamp(0.0, 1.0)
-    return ramp * ramp * (3.0 - 2.0 * ramp)
 
 
 def colour_drift(fused_y: torch.Tensor, crcb: torch.Tensor) -> torch.Tensor:
@@ -124,10 +111,8 @@ class FusionLoss(nn.Module):
         intensity_target = m * torch.maximum(ir, vis_y) + (1.0 - m) * 0.5 * (ir + vis_y)
         ssim_vis = ssim(fused, vis_y)
         ssim_ir = ssim(fused, ir)
-        intensity_error = (fused - intensity_target).abs()
-        warm = warm_targets(ir)
         return torch.stack([
-            mean(intensity_error),
+            mean((fused - intensity_target).abs()),
             mean((sobel_abs(fused) - grad_target).abs()),
             detail,
             source_correlation(fused, ir, vis_y),
@@ -136,7 +121,6 @@ class FusionLoss(nn.Module):
             mean(colour_drift(fused, vis_crcb)),
             mean((fused - ir).abs()),
             mean((fused - vis_y).abs()),
-            (warm * intensity_error).flatten(1).sum(1) / (warm.flatten(1).sum(1) + 1e-6),
         ], dim=1)
 
     def forward(self, fused: torch.Tensor, ir: torch.Tensor, vis_y: torch.Tensor,
