@@ -35,15 +35,15 @@ def run(args: argparse.Namespace) -> int:
     reader = PairReader("fuse", args.homography)
     if ir.is_dir():
         jobs = pair_by_stem(ir, vis)
-    else:
+        pairs = reader.pairs(tqdm(jobs, disable=len(jobs) < 2, desc="fuse"))
+    else:  # one pair: one that cannot be read is an error, before the model loads
         jobs = [(vis.stem, (ir, vis))]
-        reader.read(ir, vis)  # one pair: unreadable is an error, before the model loads
+        pairs = [(vis.stem, *reader.read(ir, vis))]
     pipeline = FusionPipeline(fusion_config(args, prompt=args.prompt))
     print(f"backend: {pipeline.choice.summary()}")
     print(f"prompt: {pipeline.active_prompt!r}")
     written = 0
-    for stem, ir_image, vis_image in reader.pairs(tqdm(jobs, disable=len(jobs) < 2,
-                                                         desc="fuse")):
+    for stem, ir_image, vis_image in pairs:
         out_path = out / f"{stem}.png" if ir.is_dir() or not out.suffix else out
         write_image(out_path, pipeline.fuse(ir_image, vis_image))
         written += 1
