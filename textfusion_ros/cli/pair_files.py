@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from textfusion_ros.imaging.image_codec import BadImageError
+from textfusion_ros.imaging.image_codec import BadImageError, check_visible
 from textfusion_ros.imaging.imageio import read_image
 from textfusion_ros.imaging.registration import align_ir_to_vis, parse_homography
 
@@ -40,8 +40,7 @@ class PairReader:
     def read(self, ir_path: Path, vis_path: Path) -> tuple[np.ndarray, np.ndarray]:
         """One pair; raises FileNotFoundError (unreadable file) or BadImageError."""
         ir, vis = read_image(ir_path, grey=True), read_image(vis_path)
-        if vis.dtype != np.uint8:
-            raise BadImageError(f"{vis_path}: visible images must be 8-bit, got {vis.dtype}")
+        check_visible(vis)
         if self.homography is None and ir.shape[:2] != vis.shape[:2]:
             self._note_resize(ir.shape, vis.shape)
         return align_ir_to_vis(ir, vis.shape, self.homography), vis

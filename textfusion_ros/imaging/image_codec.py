@@ -190,11 +190,16 @@ def to_fusion_inputs(
         ir = thermal_agc(ir, agc.low_pct, agc.high_pct, agc.stride)
     else:
         raise BadImageError(f"unsupported IR dtype {ir.dtype}: need uint8, uint16 or float")
+    check_visible(vis_array)
+    return ir, vis_array
+
+
+def check_visible(vis_array: np.ndarray) -> None:
+    """Raise BadImageError unless the visible image is uint8 grey (H×W) or BGR (H×W×3)."""
     if vis_array.dtype != np.uint8:
         raise BadImageError(f"VIS image must be uint8 (8-bit encodings), got {vis_array.dtype}")
     if not (vis_array.ndim == 2 or (vis_array.ndim == 3 and vis_array.shape[2] == 3)):
         raise BadImageError(f"VIS image must be H×W or H×W×3, got shape {vis_array.shape}")
-    return ir, vis_array
 
 
 def _ir_to_grey(ir: np.ndarray) -> np.ndarray:
