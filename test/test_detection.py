@@ -127,15 +127,18 @@ def candidates(image_hw, net_hw, layout: str) -> tuple[np.ndarray, list[tuple]]:
     rows = []
     for box, class_id, score in ((person, 0, 0.9), (duplicate, 0, 0.8), (car, 1, 0.7),
                                  (dog, 2, 0.95), (faint, 0, 0.2)):
+        cx, cy, bw, bh = to_network(box, image_hw, net_hw)
+        if layout == "end2end":  # already boxes: x1 y1 x2 y2 score class
+            rows.append([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, score, class_id])
+            continue
         scores = np.zeros(len(NAMES))
         scores[class_id] = score
-        geometry = to_network(box, image_hw, net_hw)
         # v5 carries an objectness: split the score as objectness 1 × class score.
-        rows.append([*geometry, *([1.0] if layout == "v5" else []), *scores])
+        rows.append([cx, cy, bw, bh, *([1.0] if layout == "v5" else []), *scores])
     return np.array(rows), [("person", 0.9, person), ("car", 0.7, car)]
 
 
-@pytest.mark.parametrize("layout", ["v8", "v5"])
+@pytest.mark.parametrize("layout", ["v8", "v5", "end2end"])
 @pytest.mark.parametrize("image_hw,net_hw", [((120, 400), (64, 64)), ((400, 120), (64, 64)),
                                               ((90, 160), (48, 64)), ((333, 97), (64, 32))])
 def test_yolo_boxes_come_back_in_image_pixels(tmp_path, layout, image_hw, net_hw):
@@ -143,6 +146,9 @@ def test_yolo_boxes_come_back_in_image_pixels(tmp_path, layout, image_hw, net_hw
     path = tmp_path / f"yolo_{layout}.onnx"
     if layout == "v8":  # Ultralytics-style metadata
         yolo_model(path, rows, layout, net_hw, {"names": repr(NAMES), "imgsz": str(list(net_hw))})
+    elif layout == "end2end":  # as Ultralytics writes a YOLO26 export's metadata
+        yolo_model(path, rows, layout, net_hw, {"names": repr(NAMES), "imgsz": str(list(net_hw)),
+                                                "end2end": "True"})
     else:  # names and size from a YAML beside the model
         yolo_model(path, rows, layout, net_hw)
         path.with_suffix(".yaml").write_text(yaml.safe_dump(
@@ -167,6 +173,23 @@ def test_yolo_all_classes_and_grey_input(tmp_path):
     assert [d.label for d in found] == ["dog", "person", "car"]
 
 
+@pytest.mark.parametrize("metadata", [{"args": "{'batch': 1, 'half': True, 'nms': True}"},
+                                      {}])
+def test_yolo_half_precision_end_to_end_export(tmp_path, metadata):
+    """A float16 export whose output is already boxes, told by its `nms` argument or, without
+    one, by 6 columns that cannot be v5's with three named classes; COCO-named classes."""
+    rows, expected = candidates((90, 160), (64, 64), "end2end")
+    path = yolo_model(tmp_path / "half.onnx", rows, "end2end", (64, 64),
+                      {"names": repr(NAMES), **metadata}, half=True)
+    detector = create_detector(DetectorConfig(model=str(path), format="yolo",
+                                              classes=["person", "car"], score_threshold=0.5))
+    assert detector.end_to_end and detector.input_dtype == np.float16
+    found = detector.detect(np.zeros((90, 160, 3), np.uint8))
+    assert [(d.label, round(d.score, 2)) for d in found] == [(n, s) for n, s, _ in expected]
+    for det, (_, _, box) in zip(found, expected, strict=True):
+        np.testing.assert_allclose([det.x1, det.y1, det.x2, det.y2], box, atol=160 / 64)
+
+
 def test_decode_tells_layouts_apart_without_names():
     """Ten candidates of two classes: (1, 6, 10) is v8, (1, 10, 7) is v5, by shape alone."""
     rng = np.random.default_rng(0)
@@ -184,6 +207,8 @@ def test_decode_tells_layouts_apart_without_names():
     assert list(ids) == list(classes.argmax(axis=1))
     with pytest.raises(ValueError, match="fits neither"):
         decode(np.zeros((1, 10, 9)), 2)
+    with pytest.raises(ValueError, match="not \\(N, 6\\)"):
+        decode(np.zeros((1, 10, 7)), 80, end_to_end=True)
 
 
 def test_letterbox_centres_and_pads():

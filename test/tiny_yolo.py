@@ -10,24 +10,27 @@ from onnx import TensorProto, helper
 
 
 def yolo_model(path: Path, rows: np.ndarray, layout: str, size: tuple[int, int],
-               metadata: dict[str, str] | None = None) -> Path:
+               metadata: dict[str, str] | None = None, half: bool = False) -> Path:
     """A tiny YOLO-shaped ONNX: output = `rows` (candidates, in network-input pixels) laid out
-    as v8 (1, 4+nc, N) or v5 (1, N, 5+nc), plus 0 × the image mean so the input is used."""
+    as v8 (1, 4+nc, N), v5 (1, N, 5+nc) or end-to-end (1, N, 6), plus 0 × the image mean so
+    the input is used. `half`: float16 input and output, as a half-precision export."""
     out = rows.T[None] if layout == "v8" else rows[None]
     height, width = size
+    element = TensorProto.FLOAT16 if half else TensorProto.FLOAT
+    values = out.astype(np.float16 if half else np.float32)
     nodes = [
         helper.make_node("Constant", [], ["raw"], value=helper.make_tensor(
-            "raw", TensorProto.FLOAT, out.shape, out.astype(np.float32).ravel())),
+            "raw", element, out.shape, values.tobytes(), raw=True)),
         helper.make_node("ReduceMean", ["images"], ["mean"], keepdims=0),
         helper.make_node("Constant", [], ["zero"], value=helper.make_tensor(
-            "zero", TensorProto.FLOAT, [], [0.0])),
+            "zero", element, [], np.zeros((), values.dtype).tobytes(), raw=True)),
         helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
         helper.make_node("Add", ["raw", "nothing"], ["output0"]),
     ]
     graph = helper.make_graph(
         nodes, "tiny_yolo",
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, height, width])],
-        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, list(out.shape))])
+        [helper.make_tensor_value_info("images", element, [1, 3, height, width])],
+        [helper.make_tensor_value_info("output0", element, list(out.shape))])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     for key, value in (metadata or {}).items():
