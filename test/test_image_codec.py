@@ -63,6 +63,50 @@ def test_decode_every_encoding(encoding, pad):
     np.testing.assert_array_equal(out, expected)
 
 
+def _yuv422(width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Luma H×width and chroma H×width/2 of a scene whose left half is reddish (V high, U low)
+    and right half bluish (U high, V low), with a luma ramp."""
+    luma = np.tile(np.linspace(60, 200, width).astype(np.uint8), (H, 1))
+    half = width // 2
+    u = np.where(np.arange(half) < half // 2, 90, 200).astype(np.uint8)[None].repeat(H, 0)
+    v = np.where(np.arange(half) < half // 2, 220, 100).astype(np.uint8)[None].repeat(H, 0)
+    return luma, u, v
+
+
+@pytest.mark.parametrize("pad", [0, 4])
+def test_decode_yuv422_in_both_byte_orders(pad):
+    """The same 4:2:2 samples as YUYV and as UYVY decode to one BGR image, colours in place."""
+    width = 8
+    luma, u, v = _yuv422(width)
+    yuyv = np.stack([luma[:, 0::2], u, luma[:, 1::2], v], axis=2).reshape(H, width, 2)
+    uyvy = np.stack([u, luma[:, 0::2], v, luma[:, 1::2]], axis=2).reshape(H, width, 2)
+    decoded = {}
+    for encoding, wire in (("yuyv", yuyv), ("yuv422_yuy2", yuyv), ("uyvy", uyvy),
+                           ("yuv422", uyvy)):
+        step, data = _pack(wire, pad)
+        decoded[encoding] = decode_image(encoding, H, width, step, data)
+        assert decoded[encoding].shape == (H, width, 3)
+    for image in decoded.values():
+        np.testing.assert_array_equal(image, decoded["yuyv"])
+    left, right = decoded["yuyv"][:, :2].astype(int), decoded["yuyv"][:, -2:].astype(int)
+    assert (left[..., 2] > left[..., 0]).all() and (right[..., 0] > right[..., 2]).all()
+
+
+@pytest.mark.parametrize(("encoding", "offsets"), [
+    ("bayer_rggb8", {"R": (0, 0), "B": (1, 1)}), ("bayer_bggr8", {"R": (1, 1), "B": (0, 0)}),
+    ("bayer_gbrg8", {"R": (1, 0), "B": (0, 1)}), ("bayer_grbg8", {"R": (0, 1), "B": (1, 0)}),
+])
+def test_decode_bayer_mosaics(encoding, offsets):
+    """A flat colour sampled through each filter pattern comes back as that colour."""
+    colour = {"B": 30, "G": 120, "R": 210}
+    mosaic = np.full((8, 10), colour["G"], np.uint8)
+    for channel, (row, col) in offsets.items():
+        mosaic[row::2, col::2] = colour[channel]
+    step, data = _pack(mosaic, 3)
+    out = decode_image(encoding, 8, 10, step, data)
+    np.testing.assert_array_equal(out[2:-2, 2:-2], np.broadcast_to([30, 120, 210], (4, 6, 3)))
+
+
 @pytest.mark.parametrize("encoding", ["mono16", "16UC1", "32FC1"])
 @pytest.mark.parametrize("pad", [0, 3])
 def test_decode_big_endian(encoding, pad):
@@ -96,7 +140,8 @@ def test_decode_ignores_trailing_bytes():
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (("yuv422", H, W, 2 * W, bytes(2 * W * H)), "unsupported encoding 'yuv422'"),
+        (("nv21", H, W, W, bytes(2 * W * H)), "unsupported encoding 'nv21'"),
+        (("yuyv", H, W, 2 * W, bytes(2 * W * H)), "needs an even width"),
         (("mono8", 0, 0, 0, b""), "width and height must be > 0"),
         (("mono8", -1, W, W, bytes(W)), "width and height must be > 0"),
         (("mono8", H, -3, W, bytes(W * H)), "width and height must be > 0"),

@@ -397,7 +397,7 @@ def test_bad_inputs_are_counted_and_skipped(fusion):
     stamp = fusion.next_stamp()
     nan_ir = ir.astype(np.float32)
     nan_ir[5, 5] = np.nan
-    bad = [to_msg(ir, "mono16", stamp, "ir"), to_msg(ir, "yuv422", stamp, "ir"),
+    bad = [to_msg(ir, "mono16", stamp, "ir"), to_msg(ir, "nv21", stamp, "ir"),
            to_msg(np.zeros((0, 0), np.uint8), "mono8", stamp, "ir"),
            to_msg(nan_ir, "32FC1", stamp, "ir"), to_msg(ir, "mono16", stamp, "ir")]
     bad[0].step = 100  # shorter than a row

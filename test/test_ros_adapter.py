@@ -52,7 +52,7 @@ def test_image_round_trip(image):
 
 def test_bad_image_message_raises():
     msg = array_to_image(np.zeros((4, 4), np.uint8), Header())
-    msg.encoding = "yuv422"
+    msg.encoding = "nv21"
     with pytest.raises(BadImageError, match="unsupported encoding"):
         image_to_array(msg)
 

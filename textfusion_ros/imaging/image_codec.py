@@ -28,11 +28,29 @@ _LAYOUTS: dict[str, tuple[str, int]] = {
     "rgb8": ("u1", 3),
     "bgra8": ("u1", 4),
     "rgba8": ("u1", 4),
+    # Packed 4:2:2 (two bytes per pixel) as USB cameras send it: UYVY and YUYV byte orders.
+    "yuv422": ("u1", 2),
+    "uyvy": ("u1", 2),
+    "yuv422_yuy2": ("u1", 2),
+    "yuyv": ("u1", 2),
+    # Raw 8-bit colour-filter mosaics, as machine-vision cameras send them.
+    "bayer_rggb8": ("u1", 1),
+    "bayer_bggr8": ("u1", 1),
+    "bayer_gbrg8": ("u1", 1),
+    "bayer_grbg8": ("u1", 1),
 }
 _TO_BGR = {
     "rgb8": cv2.COLOR_RGB2BGR,
     "bgra8": cv2.COLOR_BGRA2BGR,
     "rgba8": cv2.COLOR_RGBA2BGR,
+    "yuv422": cv2.COLOR_YUV2BGR_UYVY,
+    "uyvy": cv2.COLOR_YUV2BGR_UYVY,
+    "yuv422_yuy2": cv2.COLOR_YUV2BGR_YUY2,
+    "yuyv": cv2.COLOR_YUV2BGR_YUY2,
+    "bayer_rggb8": cv2.COLOR_BayerRGGB2BGR,
+    "bayer_bggr8": cv2.COLOR_BayerBGGR2BGR,
+    "bayer_gbrg8": cv2.COLOR_BayerGBRG2BGR,
+    "bayer_grbg8": cv2.COLOR_BayerGRBG2BGR,
 }
 SUPPORTED_ENCODINGS = tuple(_LAYOUTS)
 
@@ -58,7 +76,8 @@ def decode_image(
 
     mono8, mono16, 8UC1, 16UC1, 32FC1, bgr8 and 8UC3 are returned as views of `data` (no copy;
     read-only when `data` is bytes); row padding (`step` > width × bytes per pixel) is skipped
-    by striding. rgb8, bgra8, rgba8 and big-endian multi-byte data are converted (one copy).
+    by striding. rgb8, bgra8, rgba8, 4:2:2 YUV, 8-bit Bayer mosaics and big-endian
+    multi-byte data are converted to BGR (one copy).
     A 32FC1 image with NaN/Inf raises, unless `replace_nonfinite` gives a value to put there.
     """
     layout = _LAYOUTS.get(encoding)
@@ -68,6 +87,9 @@ def decode_image(
     kind, channels = layout
     if height <= 0 or width <= 0:
         raise BadImageError(f"bad image size {width}x{height}: width and height must be > 0")
+    if channels == 2 and width % 2:
+        raise BadImageError(f"{encoding} needs an even width (pixel pairs share chroma); "
+                            f"got {width}")
     dtype = np.dtype(kind).newbyteorder(">" if is_bigendian else "<")
     pixel_bytes = channels * dtype.itemsize
     if step < width * pixel_bytes:
