@@ -3,11 +3,11 @@
     ros2 launch textfusion_ros fusion.launch.py ir_topic:=/thermal/image_raw \
         vis_topic:=/camera/image_raw prompt:="highlight warm pedestrians" namespace:=front
 
-ir_topic, vis_topic, prompt, backend and hardware_id override the parameters file when given
-(empty = keep the file's value). The node's own `autostart` is turned off: this launch file
-drives configure and activate (launch_ros's LifecycleNode autostart where the distro has it,
-else ChangeState events), so `autostart:=false` leaves it unconfigured for an external
-lifecycle manager.
+ir_topic, vis_topic, ir_transport, vis_transport (raw or compressed), prompt, backend and
+hardware_id override the parameters file when given (empty = keep the file's value). The
+node's own `autostart` is turned off: this launch file drives configure and activate
+(launch_ros's LifecycleNode autostart where the distro has it, else ChangeState events), so
+`autostart:=false` leaves it unconfigured for an external lifecycle manager.
 """
 
 import inspect
@@ -26,6 +26,8 @@ from launch_ros.substitutions import FindPackageShare
 OVERRIDES = {
     "ir_topic": "Infrared sensor_msgs/Image topic",
     "vis_topic": "Visible sensor_msgs/Image topic",
+    "ir_transport": "raw, or compressed to subscribe to <ir_topic>/compressed",
+    "vis_transport": "raw, or compressed to subscribe to <vis_topic>/compressed",
     "prompt": "Initial text prompt",
     "backend": "Inference backend (torch, ...)",
     "hardware_id": "hardware_id of the diagnostics (the camera pair)",

@@ -7,12 +7,19 @@ import subprocess
 import sys
 import time
 
+import cv2
 import numpy as np
 import pytest
 
 pytest.importorskip("rosbags")
 
-from textfusion_ros.bags.io import BagWriter, ImageMessage, bag_topics, read_messages  # noqa: E402
+from textfusion_ros.bags.io import (  # noqa: E402
+    BagWriter,
+    CompressedImageMessage,
+    ImageMessage,
+    bag_topics,
+    read_messages,
+)
 from textfusion_ros.bags.synth import START_NS, write_synthetic_bag  # noqa: E402
 from textfusion_ros.cli import main  # noqa: E402
 from textfusion_ros.imaging.scenes import SceneConfig  # noqa: E402
@@ -134,22 +141,48 @@ def test_bag_eval_fuses_writes_reports_and_counts_bad(tmp_path, model_args, caps
     assert "p50" in printed and "throughput" in printed and "SSIM" in printed
 
     result = json.loads(report.read_text())
-    assert result["counts"] == {"ir_messages": 14, "vis_messages": 13, "bad": 1, "pairs": 12,
-                                "rejected_pairs": 1, "unpaired": 0}
-    assert "step" in result["problems"][0]["error"]
-    assert "sizes differ" in result["problems"][1]["error"]
+    # The last pair's infrared is smaller: resized to the visible's size, as the node does.
+    assert result["counts"] == {"ir_messages": 14, "vis_messages": 13, "bad": 1, "pairs": 13,
+                                "rejected_pairs": 0, "unpaired": 0, "ir_resized": 1}
+    assert len(result["problems"]) == 1 and "step" in result["problems"][0]["error"]
     assert result["prompt"] == "highlight warm pedestrians"
     assert 0 < result["latency_ms"]["p50"] <= result["latency_ms"]["p99"]
     assert result["throughput_fps"] > 0
     assert list(result["mean_metrics"]) == list(METRIC_NAMES)
     assert all(np.isfinite(v) for v in result["mean_metrics"].values())
-    assert len(result["frames"]) == 12
+    assert len(result["frames"]) == 13
 
-    vis_msgs = [m for _, m in _images(clean)["/vis/image"]]
+    vis_msgs = [m for _, m in _images(bag)["/vis/image"]]
     fused = _images(out)["/fused/image"]
     assert [m.stamp_ns for _, m in fused] == [m.stamp_ns for m in vis_msgs]
     assert {(m.encoding, m.frame_id) for _, m in fused} == {("bgr8", "vis_camera")}
     assert fused[0][1].decode().shape == (128, 160, 3)
+
+
+def test_bag_eval_reads_compressed_topics(tmp_path, model_args):
+    """Compressed topics as image_transport records them: 16-bit PNG thermal, JPEG visible
+    (one payload damaged: counted as bad), the thermal at half size (resized)."""
+    clean, bag, report = tmp_path / "clean", tmp_path / "bag", tmp_path / "r.json"
+    write_synthetic_bag(clean, SceneConfig(height=128, width=160, ir_bits=16), 4)
+    with BagWriter(bag) as writer:
+        for index, message in enumerate(read_messages(clean)):
+            image = ImageMessage.deserialize(message.data)
+            array = image.decode()
+            if message.topic == "/ir/image":
+                payload, fmt = cv2.imencode(".png", array[::2, ::2])[1], "mono16; png compressed "
+            else:
+                payload, fmt = cv2.imencode(".jpg", array)[1], "bgr8; jpeg compressed bgr8"
+            data = payload.tobytes()[:50] if index == 1 else payload.tobytes()
+            writer.write_image(message.topic + "/compressed", message.log_ns,
+                               CompressedImageMessage(image.stamp_ns, image.frame_id, fmt, data))
+    assert bag_topics(bag)["/vis/image/compressed"][0] == "sensor_msgs/msg/CompressedImage"
+    assert main(["bag-eval", str(bag), "--ir-topic", "/ir/image/compressed", "--vis-topic",
+                 "/vis/image/compressed", "--report", str(report), "--threads", "1",
+                 *model_args]) == 0
+    result = json.loads(report.read_text())
+    assert result["counts"]["bad"] == 1 and "cannot decode" in result["problems"][0]["error"]
+    assert result["counts"]["pairs"] == 3 and result["counts"]["ir_resized"] == 3
+    assert all(np.isfinite(v) for v in result["mean_metrics"].values())
 
 
 def test_bag_play_publishes_intact_frames_and_clock(tmp_path, request):

@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from ros_stack import require_ros
@@ -26,7 +27,7 @@ from lifecycle_msgs.srv import ChangeState, GetState  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from rclpy.parameter_client import AsyncParameterClient  # noqa: E402
 from rclpy.qos import ReliabilityPolicy  # noqa: E402
-from sensor_msgs.msg import Image  # noqa: E402
+from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
 from textfusion_interfaces.srv import SetPrompt  # noqa: E402
@@ -107,10 +108,13 @@ class Driver:
     def subscribe_fused(self):
         return self.node.create_subscription(Image, "/fused/image", self._on_fused, 10)
 
-    def create_publishers(self) -> None:
-        """Reliable (default QoS) publishers, as a camera driver would create them."""
-        self.ir_pub = self.node.create_publisher(Image, "/ir/image", 10)
-        self.vis_pub = self.node.create_publisher(Image, "/vis/image", 10)
+    def create_publishers(self, ir_topic="/ir/image", vis_topic="/vis/image") -> None:
+        """Reliable (default QoS) publishers, as a camera driver would create them; a topic
+        ending in /compressed carries CompressedImage, as image_transport publishes it."""
+        def kind(topic):
+            return CompressedImage if topic.endswith("/compressed") else Image
+        self.ir_pub = self.node.create_publisher(kind(ir_topic), ir_topic, 10)
+        self.vis_pub = self.node.create_publisher(kind(vis_topic), vis_topic, 10)
         self.prompt_pub = self.node.create_publisher(String, "/prompt", 10)
 
     def close(self) -> None:
@@ -247,7 +251,9 @@ def running_node(domain_id: int, log_path: Path, model: str, **overrides):
     process.start()
     driver.process, driver.log_path, driver.model = process, log_path, model
     try:
-        topics = ("/ir/image", "/vis/image")
+        topics = tuple(f"/{camera}/image"
+                       + ("/compressed" if overrides.get(f"{camera}_transport") == "compressed"
+                          else "") for camera in ("ir", "vis"))
 
         def subscribed():
             log = log_path.read_text()
@@ -256,7 +262,7 @@ def running_node(domain_id: int, log_path: Path, model: str, **overrides):
 
         wait_until(subscribed, 60.0, f"the node's image subscriptions (log: {log_path})")
         driver.initial_qos = [driver.node_sub_reliability(t) for t in topics]
-        driver.create_publishers()
+        driver.create_publishers(*topics)
         wait_until(lambda: all(driver.node_sub_reliability(t) == [ReliabilityPolicy.RELIABLE]
                                for t in topics), TIMEOUT_S, "reliable subscriptions")
         yield driver
@@ -415,6 +421,47 @@ def test_bad_inputs_are_counted_and_skipped(fusion):
     fusion.wait_diag(lambda s, v: int(v["time_jumps"]) > jumps)
     assert fusion.exchange(ir, vis).width == 160
     assert fusion.process.returncode is None
+
+
+def compressed_msg(image: np.ndarray, extension: str, format_: str, stamp: int) -> CompressedImage:
+    """A CompressedImage as image_transport's compressed plugin publishes it."""
+    msg = CompressedImage(format=format_)
+    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp, 1_000_000_000)
+    ok, encoded = cv2.imencode(extension, image)
+    assert ok
+    msg.data = array.array("B", encoded.tobytes())
+    return msg
+
+
+@pytest.mark.parametrize("own_fusion", [{"ir_transport": "compressed",
+                                         "vis_transport": "compressed"}], indirect=True)
+def test_compressed_transport_subscribes_to_compressed_topics(own_fusion):
+    """16-bit PNG thermal and JPEG visible on <topic>/compressed are fused; a damaged payload
+    is counted as a bad message and skipped."""
+    ir, vis = frames()
+    _, before = own_fusion.wait_diag(lambda s, v: True, fresh=True)
+    bad = compressed_msg(vis, ".jpg", "bgr8; jpeg compressed bgr8", own_fusion.next_stamp())
+    bad.data = bad.data[:40]
+    own_fusion.vis_pub.publish(bad)
+    own_fusion.wait_diag(lambda s, v: int(v["bad_messages"]) == int(before["bad_messages"]) + 1)
+    stamps = []
+
+    def send():
+        stamp = own_fusion.next_stamp()
+        own_fusion.ir_pub.publish(compressed_msg(ir, ".png", "mono16; png compressed ", stamp))
+        own_fusion.vis_pub.publish(
+            compressed_msg(vis, ".jpg", "bgr8; jpeg compressed bgr8", stamp))
+        stamps.append(stamp)
+
+    own_fusion.wait_diag(lambda s, v: int(v["frames_published"]) > 0, action=send)
+    msg = own_fusion.wait_fused(stamps)
+    assert (msg.encoding, msg.height, msg.width) == ("bgr8", 128, 160)
+    fused, given = fused_array(msg).astype(float), vis.astype(float)
+    # Both payloads were decoded: the brightness follows the thermal image (this scene's
+    # visible is dim), the colour (blue minus red) the visible one.
+    assert np.corrcoef(fused.mean(axis=2).ravel(), ir.ravel())[0, 1] > 0.6
+    assert np.corrcoef((fused[..., 0] - fused[..., 2]).ravel(),
+                       (given[..., 0] - given[..., 2]).ravel())[0, 1] > 0.6
 
 
 def test_silent_camera_warns_and_recovers(fusion):

@@ -107,6 +107,7 @@ class FusionConfig:
 BACKENDS = ("auto", "torch", "onnxruntime", "tensorrt")
 PRECISIONS = ("fp32", "fp16")
 RELIABILITY_MODES = ("auto", "reliable", "best_effort")
+TRANSPORTS = ("raw", "compressed")
 DETECTIONS_MSG_MODES = ("auto", "vision_msgs", "textfusion")
 DEFAULT_DETECTOR_CLASSES = ("person", "bicycle", "car", "motorcycle", "bus", "truck")
 
@@ -119,6 +120,11 @@ class NodeConfig:
     """Infrared sensor_msgs/Image topic (mono8, mono16, 32FC1, ...)."""
     vis_topic: str = "vis/image"
     """Visible sensor_msgs/Image topic (bgr8, rgb8, mono8, ...)."""
+    ir_transport: str = "raw"
+    """raw (sensor_msgs/Image on ir_topic) or compressed (sensor_msgs/CompressedImage on
+    `<ir_topic>/compressed`, as image_transport's compressed and compressedDepth publish)."""
+    vis_transport: str = "raw"
+    """raw or compressed (JPEG/PNG CompressedImage on `<vis_topic>/compressed`)."""
     fused_topic: str = "fused/image"
     """Output topic: bgr8, or mono8 when the visible image is grey; stamp and frame of the VIS."""
     prompt_topic: str = "prompt"
@@ -177,6 +183,10 @@ class NodeConfig:
             raise ValueError(
                 f"reliability must be one of {', '.join(RELIABILITY_MODES)}, "
                 f"got {self.reliability!r}")
+        for name in ("ir_transport", "vis_transport"):
+            if getattr(self, name) not in TRANSPORTS:
+                raise ValueError(f"{name} must be one of {', '.join(TRANSPORTS)}, "
+                                 f"got {getattr(self, name)!r}")
         for name in ("ir_topic", "vis_topic", "fused_topic", "prompt_topic", "detections_topic"):
             if not getattr(self, name):
                 raise ValueError(f"{name} must not be empty")

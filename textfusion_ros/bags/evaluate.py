@@ -20,13 +20,21 @@ from pathlib import Path
 
 import numpy as np
 
-from textfusion_ros.bags.io import IMAGE_MSGTYPE, BagWriter, ImageMessage, bag_topics, read_messages
+from textfusion_ros.bags.io import (
+    IMAGE_MSGTYPES,
+    BagWriter,
+    ImageMessage,
+    bag_topics,
+    deserialize_image,
+    read_messages,
+)
 from textfusion_ros.detection.detector import Detector
 from textfusion_ros.detection.evaluation import GroundTruth, mean_average_precision
 from textfusion_ros.detection.tally import DetectionTally
 from textfusion_ros.detection.types import Detection
 from textfusion_ros.imaging.color import to_uint8
 from textfusion_ros.imaging.image_codec import BadImageError, to_fusion_inputs
+from textfusion_ros.imaging.registration import align_ir_to_vis
 from textfusion_ros.metrics import compute_metrics, format_table, mean_metrics
 from textfusion_ros.pipeline import FusionPipeline
 from textfusion_ros.sync import ApproximateTimeSync
@@ -45,12 +53,16 @@ class EvalOptions:
     out_storage: str = "mcap"
     metrics: bool = True
     out_version: int = 9
+    homography: tuple[float, ...] | None = None
+    """Row-major 3x3 IR-to-VIS homography, as the node's parameter; None = an infrared image of
+    another size is resized to the visible's, as the node does."""
 
 
 @dataclass
 class _Tally:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("ir_messages", "vis_messages", "bad", "pairs", "rejected_pairs", "unpaired"), 0))
+        ("ir_messages", "vis_messages", "bad", "pairs", "rejected_pairs", "unpaired",
+         "ir_resized"), 0))
     problems: list[dict] = field(default_factory=list)
     frames: list[dict] = field(default_factory=list)
     metrics: list[dict[str, float]] = field(default_factory=list)
@@ -78,8 +90,8 @@ def evaluate_bag(bag: str | Path, pipeline: FusionPipeline,
     streams = {options.ir_topic: 0, options.vis_topic: 1}
     available = bag_topics(bag)
     for topic in streams:
-        if available.get(topic, ("",))[0] != IMAGE_MSGTYPE:
-            raise ValueError(f"{topic} is not an Image topic of {bag}; it has "
+        if available.get(topic, ("",))[0] not in IMAGE_MSGTYPES:
+            raise ValueError(f"{topic} is not an Image or CompressedImage topic of {bag}; it has "
                              + ", ".join(f"{t} ({m})" for t, (m, _) in sorted(available.items())))
     sync = ApproximateTimeSync(options.queue_size, options.slop)
     tally = _Tally()
@@ -91,7 +103,7 @@ def evaluate_bag(bag: str | Path, pipeline: FusionPipeline,
             stream = streams[message.topic]
             tally.counts["vis_messages" if stream else "ir_messages"] += 1
             try:
-                image = ImageMessage.deserialize(message.data)
+                image = deserialize_image(message.msgtype, message.data)
                 item = (message.log_ns, image, image.decode())
             except BadImageError as exc:
                 tally.counts["bad"] += 1
@@ -116,6 +128,9 @@ def _process(ir_item: tuple, vis_item: tuple, pipeline: FusionPipeline, options:
     """Fuse one pair, write it, score it, detect on it."""
     (ir_log, ir_msg, ir), (vis_log, vis_msg, vis) = ir_item, vis_item
     try:
+        if ir.shape[:2] != vis.shape[:2] and options.homography is None:
+            tally.counts["ir_resized"] += 1
+        ir = align_ir_to_vis(ir, vis.shape, options.homography)
         if not tally.frames:
             warm = time.perf_counter()
             pipeline.fuse(ir, vis)

@@ -1,4 +1,5 @@
-"""rosbag2 bags of sensor_msgs/Image, read and written with `rosbags` (no ROS installation).
+"""rosbag2 bags of sensor_msgs/Image (and CompressedImage, read), with `rosbags` (no ROS
+installation).
 
 Messages are (de)serialized with the ROS 2 Kilted type store. Bags are written in rosbag2
 format version 9 (or 8, for Humble-era readers) with the mcap or sqlite3 storage plugin, with
@@ -20,9 +21,12 @@ from rosbags.serde import SerdeError
 from rosbags.typesys import Stores, get_typestore
 
 from textfusion_ros.bags.rosbag2_meta import BAG_VERSIONS, RELIABLE_PUBLISHER_QOS, finish_bag
+from textfusion_ros.imaging.compressed import decode_compressed
 from textfusion_ros.imaging.image_codec import BadImageError, decode_image, encode_image
 
 IMAGE_MSGTYPE = "sensor_msgs/msg/Image"
+COMPRESSED_MSGTYPE = "sensor_msgs/msg/CompressedImage"
+IMAGE_MSGTYPES = (IMAGE_MSGTYPE, COMPRESSED_MSGTYPE)
 STORAGES = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
 TYPESTORE = get_typestore(Stores.ROS2_KILTED)
 
@@ -79,6 +83,46 @@ class ImageMessage:
         """The image as an array (see image_codec.decode_image); BadImageError if invalid."""
         return decode_image(self.encoding, self.height, self.width, self.step, self.data,
                             self.is_bigendian)
+
+
+@dataclass(frozen=True)
+class CompressedImageMessage:
+    """The fields of one sensor_msgs/CompressedImage, with the header stamp in nanoseconds."""
+
+    stamp_ns: int
+    frame_id: str
+    format: str
+    data: bytes | np.ndarray
+
+    @classmethod
+    def deserialize(cls, raw: bytes | memoryview) -> CompressedImageMessage:
+        """CDR bytes → message; BadImageError when they are not a valid CompressedImage."""
+        try:
+            msg = TYPESTORE.deserialize_cdr(raw, COMPRESSED_MSGTYPE)
+        except SerdeError as exc:
+            raise BadImageError(f"cannot deserialize {COMPRESSED_MSGTYPE}: {exc}") from exc
+        stamp = msg.header.stamp
+        return cls(stamp.sec * _NS + stamp.nanosec, msg.header.frame_id, msg.format, msg.data)
+
+    def serialize(self) -> bytes:
+        """Message → CDR bytes."""
+        sec, nanosec = divmod(self.stamp_ns, _NS)
+        msg = TYPESTORE.types[COMPRESSED_MSGTYPE](
+            header=_Header(stamp=_Time(sec=sec, nanosec=nanosec), frame_id=self.frame_id),
+            format=self.format, data=np.frombuffer(self.data, np.uint8))
+        return bytes(TYPESTORE.serialize_cdr(msg, COMPRESSED_MSGTYPE))
+
+    def decode(self) -> np.ndarray:
+        """The image as an array (see compressed.decode_compressed); BadImageError if invalid."""
+        return decode_compressed(self.format, self.data)
+
+
+def deserialize_image(msgtype: str, raw: bytes | memoryview
+                      ) -> ImageMessage | CompressedImageMessage:
+    """CDR bytes of an Image or CompressedImage (by `msgtype`) → its message."""
+    if msgtype == COMPRESSED_MSGTYPE:
+        return CompressedImageMessage.deserialize(raw)
+    return ImageMessage.deserialize(raw)
 
 
 @dataclass(frozen=True)
@@ -155,6 +199,9 @@ class BagWriter:
             self._connections[topic] = connection
         self._writer.write(connection, log_ns, data)
 
-    def write_image(self, topic: str, log_ns: int, message: ImageMessage) -> None:
-        """Append an Image message."""
-        self.write(topic, log_ns, message.serialize())
+    def write_image(self, topic: str, log_ns: int,
+                    message: ImageMessage | CompressedImageMessage) -> None:
+        """Append an Image (or CompressedImage) message."""
+        msgtype = (COMPRESSED_MSGTYPE if isinstance(message, CompressedImageMessage)
+                   else IMAGE_MSGTYPE)
+        self.write(topic, log_ns, message.serialize(), msgtype)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textfusion_ros.cli.backend_options import add_backend_arguments, fusion_config
 from textfusion_ros.cli.detector_options import add_detector_options, detector_config
+from textfusion_ros.cli.pair_files import add_pair_arguments
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -15,12 +16,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         "bag-eval", help="fuse a bag offline and score it",
         description="Pairs IR and VIS images of a rosbag2 bag by stamp, fuses them, and reports "
         "per-frame fusion metrics and their mean, fuse latency p50/p99 and throughput. "
+        "Image and CompressedImage topics are read; an infrared image of another size is "
+        "resized (or warped by --homography) to the visible's, as the node does. "
         "Undecodable messages are counted and skipped. No ROS graph is used.")
     p.add_argument("bag", help="rosbag2 folder (or a .mcap / .db3 file)")
     p.add_argument("--ir-topic", default="/ir/image")
     p.add_argument("--vis-topic", default="/vis/image")
     p.add_argument("--prompt", default="", help="guidance text (default: the model's default)")
     add_backend_arguments(p)
+    add_pair_arguments(p)
     p.add_argument("--slop", type=float, default=0.02, help="pairing tolerance, seconds")
     p.add_argument("--queue-size", type=int, default=10, help="pairing queue per topic")
     p.add_argument("--out", help="write the fused images to this new bag")
@@ -44,13 +48,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from textfusion_ros.bags.evaluate import EvalOptions, evaluate_bag, format_summary
+    from textfusion_ros.imaging.registration import parse_homography
     from textfusion_ros.pipeline import FusionPipeline
 
     if args.labels and not args.detect:
         raise ValueError("--labels needs --detect")
     pipeline = FusionPipeline(fusion_config(args, prompt=args.prompt))
+    homography = parse_homography(args.homography)
     options = EvalOptions(args.ir_topic, args.vis_topic, args.slop, args.queue_size, args.out,
-                          args.out_topic, args.storage, not args.no_metrics, args.bag_version)
+                          args.out_topic, args.storage, not args.no_metrics, args.bag_version,
+                          None if homography is None else tuple(homography.ravel()))
     detecting = _detecting(args) if args.detect else None
     report = evaluate_bag(args.bag, pipeline, options, detecting)
     print(format_summary(report))

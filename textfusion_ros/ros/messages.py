@@ -1,4 +1,4 @@
-"""sensor_msgs/Image ↔ numpy arrays (through image_codec), and DiagnosticArray building."""
+"""sensor_msgs/Image (and CompressedImage) ↔ numpy arrays, and DiagnosticArray building."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Mapping
 import numpy as np
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
 
+from textfusion_ros.imaging.compressed import decode_compressed
 from textfusion_ros.imaging.image_codec import decode_image, image_layout
 
 
@@ -21,6 +22,11 @@ def image_to_array(msg: Image) -> np.ndarray:
     """
     return decode_image(msg.encoding, msg.height, msg.width, msg.step, msg.data,
                         bool(msg.is_bigendian))
+
+
+def compressed_to_array(msg: CompressedImage) -> np.ndarray:
+    """Decode a CompressedImage (JPEG, PNG, compressedDepth); BadImageError with the reason."""
+    return decode_compressed(msg.format, msg.data)
 
 
 def array_to_image(image: np.ndarray, header: Header) -> Image:

@@ -27,7 +27,7 @@ from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackRet
 from rclpy.parameter import Parameter
 from rclpy.qos import ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import String
 
 from textfusion_interfaces.srv import SetPrompt
@@ -53,6 +53,7 @@ from textfusion_ros.ros.fastdds import choose_profile
 from textfusion_ros.ros.lazy import anyone_subscribed
 from textfusion_ros.ros.messages import (
     array_to_image,
+    compressed_to_array,
     diagnostic_array,
     image_to_array,
     stamp_ns,
@@ -283,14 +284,21 @@ class FusionNode(LifecycleNode):
             return [self._fused_pub]
         return [self._fused_pub, *self._detections.publishers()]
 
+    def _compressed(self, camera: int) -> bool:
+        transport = self._config.vis_transport if camera == VIS else self._config.ir_transport
+        return transport == "compressed"
+
     def _topic(self, camera: int) -> str:
-        return self._config.vis_topic if camera == VIS else self._config.ir_topic
+        """The camera's topic; `<topic>/compressed` on the compressed transport."""
+        topic = self._config.vis_topic if camera == VIS else self._config.ir_topic
+        return topic.rstrip("/") + "/compressed" if self._compressed(camera) else topic
 
     def _subscribe(self, camera: int, reliability: ReliabilityPolicy) -> None:
         if self._subs[camera] is not None:
             self.destroy_subscription(self._subs[camera])
         self._subs[camera] = self.create_subscription(
-            Image, self._topic(camera), lambda msg: self._on_image(camera, msg),
+            CompressedImage if self._compressed(camera) else Image, self._topic(camera),
+            lambda msg: self._on_image(camera, msg),
             qos.image_qos(reliability, self._config.qos_depth),
             callback_group=self._image_groups[camera],
             event_callbacks=SubscriptionEventCallbacks(
@@ -312,7 +320,7 @@ class FusionNode(LifecycleNode):
                     f"{_label(wanted)} to match its publishers")
                 self._subscribe(camera, wanted)
 
-    def _on_image(self, camera: int, msg: Image) -> None:
+    def _on_image(self, camera: int, msg: Image | CompressedImage) -> None:
         """Decode and pair only; the worker does the rest."""
         sync, monitor, worker = self._sync, self._monitor, self._worker
         if worker is None:  # a message still in flight after cleanup
@@ -321,9 +329,12 @@ class FusionNode(LifecycleNode):
         if not anyone_subscribed(self._output_publishers()):
             return  # lazy: nobody listens, so nothing is decoded or fused
         try:
-            image = image_to_array(msg)
+            compressed = isinstance(msg, CompressedImage)
+            image = compressed_to_array(msg) if compressed else image_to_array(msg)
             if camera == VIS and image.dtype != np.uint8:
-                raise BadImageError(f"visible images must be 8-bit, not {msg.encoding}")
+                raise BadImageError("visible images must be 8-bit, not "
+                                    + (f"{image.dtype} ({msg.format})" if compressed
+                                       else msg.encoding))
         except BadImageError as error:
             monitor.on_bad_message()
             self.get_logger().warning(f"skipping a bad {CAMERAS[camera]} image: {error}",
