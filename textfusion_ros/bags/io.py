@@ -62,19 +62,14 @@ class ImageMessage:
     @classmethod
     def deserialize(cls, raw: bytes | memoryview) -> ImageMessage:
         """CDR bytes → message; BadImageError when they are not a valid Image."""
-        try:
-            msg = TYPESTORE.deserialize_cdr(raw, IMAGE_MSGTYPE)
-        except SerdeError as exc:
-            raise BadImageError(f"cannot deserialize {IMAGE_MSGTYPE}: {exc}") from exc
-        stamp = msg.header.stamp
-        return cls(stamp.sec * _NS + stamp.nanosec, msg.header.frame_id, msg.encoding,
-                   msg.height, msg.width, msg.step, msg.data, bool(msg.is_bigendian))
+        msg, stamp_ns = _deserialize(raw, IMAGE_MSGTYPE)
+        return cls(stamp_ns, msg.header.frame_id, msg.encoding, msg.height, msg.width, msg.step,
+                   msg.data, bool(msg.is_bigendian))
 
     def serialize(self) -> bytes:
         """Message → CDR bytes (the fields as they are, even inconsistent ones)."""
-        sec, nanosec = divmod(self.stamp_ns, _NS)
-        msg = _Image(header=_Header(stamp=_Time(sec=sec, nanosec=nanosec), frame_id=self.frame_id),
-                     height=self.height, width=self.width, encoding=self.encoding,
+        msg = _Image(header=_header(self.stamp_ns, self.frame_id), height=self.height,
+                     width=self.width, encoding=self.encoding,
                      is_bigendian=int(self.is_bigendian), step=self.step,
                      data=np.frombuffer(self.data, np.uint8))
         return bytes(TYPESTORE.serialize_cdr(msg, IMAGE_MSGTYPE))
@@ -97,24 +92,33 @@ class CompressedImageMessage:
     @classmethod
     def deserialize(cls, raw: bytes | memoryview) -> CompressedImageMessage:
         """CDR bytes → message; BadImageError when they are not a valid CompressedImage."""
-        try:
-            msg = TYPESTORE.deserialize_cdr(raw, COMPRESSED_MSGTYPE)
-        except SerdeError as exc:
-            raise BadImageError(f"cannot deserialize {COMPRESSED_MSGTYPE}: {exc}") from exc
-        stamp = msg.header.stamp
-        return cls(stamp.sec * _NS + stamp.nanosec, msg.header.frame_id, msg.format, msg.data)
+        msg, stamp_ns = _deserialize(raw, COMPRESSED_MSGTYPE)
+        return cls(stamp_ns, msg.header.frame_id, msg.format, msg.data)
 
     def serialize(self) -> bytes:
         """Message → CDR bytes."""
-        sec, nanosec = divmod(self.stamp_ns, _NS)
         msg = TYPESTORE.types[COMPRESSED_MSGTYPE](
-            header=_Header(stamp=_Time(sec=sec, nanosec=nanosec), frame_id=self.frame_id),
-            format=self.format, data=np.frombuffer(self.data, np.uint8))
+            header=_header(self.stamp_ns, self.frame_id), format=self.format,
+            data=np.frombuffer(self.data, np.uint8))
         return bytes(TYPESTORE.serialize_cdr(msg, COMPRESSED_MSGTYPE))
 
     def decode(self) -> np.ndarray:
         """The image as an array (see compressed.decode_compressed); BadImageError if invalid."""
         return decode_compressed(self.format, self.data)
+
+
+def _deserialize(raw: bytes | memoryview, msgtype: str) -> tuple[object, int]:
+    """(the rosbags message, its header stamp in ns); BadImageError when `raw` is not one."""
+    try:
+        msg = TYPESTORE.deserialize_cdr(raw, msgtype)
+    except SerdeError as exc:
+        raise BadImageError(f"cannot deserialize {msgtype}: {exc}") from exc
+    return msg, msg.header.stamp.sec * _NS + msg.header.stamp.nanosec
+
+
+def _header(stamp_ns: int, frame_id: str) -> object:
+    sec, nanosec = divmod(stamp_ns, _NS)
+    return _Header(stamp=_Time(sec=sec, nanosec=nanosec), frame_id=frame_id)
 
 
 def deserialize_image(msgtype: str, raw: bytes | memoryview
