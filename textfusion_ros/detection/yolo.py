@@ -84,7 +84,8 @@ class YoloDetector:
         bgr = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
         padded, box = letterbox(bgr, self.height, self.width)
         blob = padded[..., ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
-        output = self.session.run(None, {self.input_name: blob.astype(self.input_dtype)})[0]
+        output = self.session.run(
+            None, {self.input_name: blob.astype(self.input_dtype, copy=False)})[0]
         boxes, scores, class_ids = decode(output, self.num_classes, self.end_to_end)
         keep = scores >= self.config.score_threshold  # cheap pre-filter before undoing
         boxes = box.undo(boxes[keep], bgr.shape[1], bgr.shape[0])
