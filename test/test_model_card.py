@@ -1,6 +1,7 @@
 """The model card lists data, split, compute, the metric tables and the text-control figures."""
 
-from training.model_card import write_model_card
+from textfusion_ros.model.config import ModelConfig
+from training.model_card import network_summary, write_model_card
 
 METRICS = {"EN": 7.0, "SD": 40.0, "SF": 15.0, "AG": 7.0, "MI": 2.0, "SCD": 1.5, "VIF": 0.6,
            "Qabf": 0.5, "SSIM": 1.4}
@@ -32,8 +33,16 @@ def test_card_contents(random_model_path, tmp_path):
                      "- quieter half, 2 pairs, noise 1.2–3.0 grey levels: the default prompt "
                      "wins 2 of 6 (EN, SF).",
                      "- noisier half, 2 pairs, noise 4.0–9.5 grey levels: the default prompt "
-                     "wins 0 of 6 (none)."):
+                     "wins 0 of 6 (none).",
+                     "3-level Laplacian pyramid at full resolution; fused base: both sources' "
+                     "bases and a tone curve of the visible."):
         assert expected in card, expected
+
+
+def test_network_summary_names_the_normalised_bases():
+    assert "normalised_bases" not in network_summary(ModelConfig())
+    assert "standardised by its image mean and std (`normalised_bases`)" in network_summary(
+        ModelConfig(normalised_bases=True))
 
 
 def test_card_shows_both_conventions_the_class_figures_and_the_test_split(random_model_path,

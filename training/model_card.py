@@ -12,6 +12,7 @@ import numpy as np
 
 from textfusion_ros.metrics import format_table
 from textfusion_ros.model.checkpoint import load_model_file
+from textfusion_ros.model.config import ModelConfig
 
 HISTORY_NAME = "MODEL_HISTORY.md"
 
@@ -139,6 +140,17 @@ def test_rows(test_report: dict) -> list[str]:
     ]
 
 
+def network_summary(config: ModelConfig) -> str:
+    """One line on the network's shape: widths, pyramid and the terms of its fused base."""
+    base = "both sources' bases and a tone curve of the visible"
+    if config.normalised_bases:
+        base += (", the visible base over its image mean and the infrared base standardised by "
+                 "its image mean and std (`normalised_bases`)")
+    return (f"encoder widths {list(config.widths)}, decoder {list(config.decoder_widths)} at "
+            f"1/8 resolution, a {config.pyramid_levels}-level Laplacian pyramid at full "
+            f"resolution; fused base: {base}.")
+
+
 def write_model_card(model_path: str | Path, report: dict, split: dict, bench: dict,
                      out: str | Path, test_report: dict | None = None,
                      test_note: str = "") -> None:
@@ -180,6 +192,7 @@ def write_model_card(model_path: str | Path, report: dict, split: dict, bench: d
         "allows, the infrared's warm targets composited on top); "
         "losses: intensity, Sobel-gradient-max, Laplacian band detail, source correlation, "
         "SSIM, CbCr colour, source anchors, with per-class weights.",
+        f"- Network: {network_summary(model.model_config)}",
         "",
         "## Compute",
         f"- {bench['gmac']} GMAC per 640×512 frame; {bench['params']} parameters; "

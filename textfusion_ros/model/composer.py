@@ -11,10 +11,14 @@ else is cheap and fixed, and full resolution sees only a handful of operations p
   coefficients; the bilinear upsampling of the resulting gains blends the choice between
   blocks, so it does not flicker pixel by pixel;
 - the fused base is a per-pixel combination of both bases (and a tone curve of the visible),
-  computed at 1/8; each band adds a per-pixel gain of each source's band plus a gain of the
-  selected band; gains above 1 sharpen, below 1 denoise. The selected-band gain is folded into
-  the two source gains at the activity's resolution, so a band costs one upsampling of two gain
-  maps, two multiplications and a sum.
+  computed at 1/8; with `normalised_bases` it also combines the visible base over its image
+  mean (so a dark visible is brightened by a moderate coefficient) and the infrared base
+  standardised by its image mean and std (so a low-contrast infrared is restored without
+  large, image-dependent coefficients);
+- each band adds a per-pixel gain of each source's band plus a gain of the selected band;
+  gains above 1 sharpen, below 1 denoise. The selected-band gain is folded into the two source
+  gains at the activity's resolution, so a band costs one upsampling of two gain maps, two
+  multiplications and a sum.
 
 Sources travel together as a B×2×H×W tensor (channel 0 infrared, channel 1 visible).
 """
@@ -39,8 +43,28 @@ COEFFICIENTS = (
                                        (f"selected_{b}", 1.0))),
 )
 BASE_COEFFICIENTS = 4
+# Appended when `ModelConfig.normalised_bases` is set: gains of the exposed visible base and of
+# the standardised infrared base.
+NORMALISED_COEFFICIENTS = (("vis_exposed", 0.0), ("ir_normalised", 0.0))
+NORMALISE_FLOOR = 0.02  # added to the image mean / std the normalised bases divide by
 ACTIVITY_BLOCK = 4  # activity is measured over blocks of up to 4×4 band pixels
 SELECTION_RAMP = 1e-3  # activity difference over which the selection passes between sources
+
+
+def coefficients(config: ModelConfig) -> tuple[tuple[str, float], ...]:
+    """The coefficient maps a network of this config predicts, in channel order."""
+    return COEFFICIENTS + (NORMALISED_COEFFICIENTS if config.normalised_bases else ())
+
+
+def exposed(base: torch.Tensor) -> torch.Tensor:
+    """A base over its image mean: mid-grey-centred whatever the exposure."""
+    return base / (base.mean(dim=(2, 3), keepdim=True).clamp(min=0.0) + NORMALISE_FLOOR)
+
+
+def standardised(base: torch.Tensor) -> torch.Tensor:
+    """A base minus its image mean over its image std: unit contrast whatever the contrast."""
+    centred = base - base.mean(dim=(2, 3), keepdim=True)
+    return centred / (centred.square().mean(dim=(2, 3), keepdim=True).sqrt() + NORMALISE_FLOOR)
 
 
 def upsample2(x: torch.Tensor) -> torch.Tensor:
@@ -98,8 +122,9 @@ class PyramidComposer(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.levels = config.pyramid_levels
+        self.normalised = config.normalised_bases
         self.register_buffer(
-            "neutral", torch.tensor([v for _, v in COEFFICIENTS]).view(1, -1, 1, 1),
+            "neutral", torch.tensor([v for _, v in coefficients(config)]).view(1, -1, 1, 1),
             persistent=False)
 
     def pyramid(self, x: torch.Tensor) -> Pyramid:
@@ -143,6 +168,8 @@ class PyramidComposer(nn.Module):
         ir_base, vis_base = pyr.base[:, :1], pyr.base[:, 1:]
         fused = (c[:, 0:1] * ir_base + c[:, 1:2] * vis_base
                  + c[:, 2:3] * torch.sqrt(vis_base.clamp(min=0.0) + 1e-3) + c[:, 3:4])
+        if self.normalised:
+            fused = fused + c[:, -2:-1] * exposed(vis_base) + c[:, -1:] * standardised(ir_base)
         masks = pyr.masks()
         for k in reversed(range(self.levels)):
             start = BASE_COEFFICIENTS + 3 * k

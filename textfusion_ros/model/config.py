@@ -21,6 +21,7 @@ class ModelConfig:
     film_hidden: int = 128
     pyramid_levels: int = 3
     chroma_head: bool = False  # also predict CrCb offsets (output B×3: Y, Cr and Cb offsets)
+    normalised_bases: bool = False  # also combine the exposed visible and standardised IR bases
 
     @property
     def size_multiple(self) -> int:

@@ -8,7 +8,7 @@ from torch import nn
 
 from textfusion_ros.model.blocks import ConvBlock, CrossAttention, FeedForward, film
 from textfusion_ros.model.chroma import ChromaHead
-from textfusion_ros.model.composer import COEFFICIENTS, PyramidComposer
+from textfusion_ros.model.composer import PyramidComposer, coefficients
 from textfusion_ros.model.config import ModelConfig
 
 
@@ -66,7 +66,7 @@ class TextFusionNet(nn.Module):
         self.film_mlp = nn.Sequential(
             nn.Linear(cfg.text_dim, cfg.film_hidden), nn.GELU(),
             nn.Linear(cfg.film_hidden, 2 * sum(self.film_channels)))
-        self.head = nn.Conv2d(cfg.decoder_widths[-1], len(COEFFICIENTS), 1)
+        self.head = nn.Conv2d(cfg.decoder_widths[-1], len(coefficients(cfg)), 1)
         for layer in (self.film_mlp[-1], self.head):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
