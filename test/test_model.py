@@ -44,6 +44,28 @@ def test_selection_follows_local_activity():
     assert torch.allclose(fine[..., 40:], pyr.bands[0][:, 1:, :, 40:])
 
 
+def test_pixel_blocks_select_the_larger_detail_pixel_by_pixel():
+    draw = torch.Generator().manual_seed(1)
+    x = torch.rand(1, 2, 64, 64, generator=draw)
+    block_wise, pixel_wise = (PyramidComposer(ModelConfig(activity_blocks=b))
+                              for b in ((), (1, 1, 1)))
+    pyr = pixel_wise.pyramid(x)
+    larger = torch.where(pyr.bands[0][:, :1].abs() >= pyr.bands[0][:, 1:].abs(),
+                         pyr.bands[0][:, :1], pyr.bands[0][:, 1:])
+    fine = pixel_wise.selected_details(pyr)[0]
+    clear = (pyr.bands[0][:, :1].abs() - pyr.bands[0][:, 1:].abs()).abs() > 1e-3
+    assert torch.equal(fine[clear], larger[clear])
+    blocks = block_wise.selected_details(block_wise.pyramid(x))[0]
+    assert fine.abs().mean() > 1.2 * blocks.abs().mean()  # the max of each pixel, not of blocks
+    assert pixel_wise.summary(pyr).shape == block_wise.summary(block_wise.pyramid(x)).shape
+
+
+@pytest.mark.parametrize("blocks", [(3, 4, 2), (4, 4), (16, 4, 2), (1, 1, 4)])
+def test_activity_blocks_must_be_powers_of_two_within_the_band(blocks):
+    with pytest.raises(ValueError, match="activity"):
+        PyramidComposer(ModelConfig(activity_blocks=blocks))
+
+
 def test_untrained_network_is_average_base_plus_selected_details():
     net = TextFusionNet().eval()
     ir, vis = torch.rand(1, 1, 64, 64) * 0.5, torch.rand(1, 1, 64, 64) * 0.5

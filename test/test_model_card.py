@@ -45,6 +45,12 @@ def test_network_summary_names_the_normalised_bases():
         ModelConfig(normalised_bases=True))
 
 
+def test_network_summary_names_the_selection_blocks():
+    assert "blocks of 4×4 / 4×4 / 2×2 band pixels" in network_summary(ModelConfig())
+    assert "blocks of 1×1 / 4×4 / 2×2 band pixels" in network_summary(
+        ModelConfig(activity_blocks=(1, 4, 2)))
+
+
 def test_card_shows_both_conventions_the_class_figures_and_the_test_split(random_model_path,
                                                                            tmp_path):
     variants = {"canonical": 0.2, "val0": 0.15, "val1": 0.05}

@@ -146,9 +146,12 @@ def network_summary(config: ModelConfig) -> str:
     if config.normalised_bases:
         base += (", the visible base over its image mean and the infrared base standardised by "
                  "its image mean and std (`normalised_bases`)")
+    blocks = " / ".join(f"{b}×{b}" for b in
+                        (config.activity_block(k) for k in range(config.pyramid_levels)))
     return (f"encoder widths {list(config.widths)}, decoder {list(config.decoder_widths)} at "
             f"1/8 resolution, a {config.pyramid_levels}-level Laplacian pyramid at full "
-            f"resolution; fused base: {base}.")
+            f"resolution whose detail is selected by its activity over blocks of {blocks} band "
+            f"pixels (finest band first); fused base: {base}.")
 
 
 def write_model_card(model_path: str | Path, report: dict, split: dict, bench: dict,

@@ -6,10 +6,11 @@ else is cheap and fixed, and full resolution sees only a handful of operations p
 
 - each source is split into a Laplacian pyramid by 2×2 averaging and bilinear upsampling:
   fine (full resolution), mid (1/2), wide (1/4) detail bands and a base at 1/8;
-- per band, the source with the larger local detail activity (mean |detail| over 4×4 blocks
-  of the band, 2×2 for the widest) is selected, as a Laplacian pyramid fusion chooses
-  coefficients; the bilinear upsampling of the resulting gains blends the choice between
-  blocks, so it does not flicker pixel by pixel;
+- per band, the source with the larger local detail activity (mean |detail| over blocks of
+  the band: 4×4 by default, 2×2 for the widest, `ModelConfig.activity_blocks` to choose) is
+  selected, as a Laplacian pyramid fusion chooses coefficients; with blocks the bilinear
+  upsampling of the resulting gains blends the choice between them; a block of 1 selects pixel
+  by pixel, as the pyramid fusion's choose-max rule does;
 - the fused base is a per-pixel combination of both bases (and a tone curve of the visible),
   computed at 1/8; with `normalised_bases` it also combines the visible base over its image
   mean (so a dark visible is brightened by a moderate coefficient) and the infrared base
@@ -47,7 +48,6 @@ BASE_COEFFICIENTS = 4
 # the standardised infrared base.
 NORMALISED_COEFFICIENTS = (("vis_exposed", 0.0), ("ir_normalised", 0.0))
 NORMALISE_FLOOR = 0.02  # added to the image mean / std the normalised bases divide by
-ACTIVITY_BLOCK = 4  # activity is measured over blocks of up to 4×4 band pixels
 SELECTION_RAMP = 1e-3  # activity difference over which the selection passes between sources
 
 
@@ -122,6 +122,7 @@ class PyramidComposer(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.levels = config.pyramid_levels
+        self.blocks = [config.activity_block(k) for k in range(self.levels)]
         self.normalised = config.normalised_bases
         self.register_buffer(
             "neutral", torch.tensor([v for _, v in coefficients(config)]).view(1, -1, 1, 1),
@@ -133,7 +134,7 @@ class PyramidComposer(nn.Module):
         for k in range(self.levels):
             low = downsample2(x)
             band = x - upsample2(low)
-            block = min(ACTIVITY_BLOCK, 2 ** (self.levels - k))
+            block = self.blocks[k]
             act = band.abs()
             for _ in range(block.bit_length() - 1):
                 act = downsample2(act)

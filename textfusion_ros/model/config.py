@@ -22,11 +22,24 @@ class ModelConfig:
     pyramid_levels: int = 3
     chroma_head: bool = False  # also predict CrCb offsets (output B×3: Y, Cr and Cb offsets)
     normalised_bases: bool = False  # also combine the exposed visible and standardised IR bases
+    # Per band, finest first: side of the blocks of band pixels over which the detail activity
+    # that selects a source is measured (powers of two). Empty: 4×4 blocks, 2×2 for the widest.
+    activity_blocks: tuple[int, ...] = ()
 
     @property
     def size_multiple(self) -> int:
         """Input height and width must be multiples of this (the padding wrapper ensures it)."""
         return 2 ** (self.pyramid_levels + len(self.widths) - 1)
+
+    def activity_block(self, band: int) -> int:
+        """Block side of band `band` (0 = finest) over which its detail activity is measured."""
+        if self.activity_blocks and len(self.activity_blocks) != self.pyramid_levels:
+            raise ValueError(f"activity_blocks needs one block per band ({self.pyramid_levels})")
+        span = 2 ** (self.pyramid_levels - band)  # band pixels per base pixel
+        block = self.activity_blocks[band] if self.activity_blocks else min(4, span)
+        if block < 1 or block & (block - 1) or block > span:
+            raise ValueError(f"activity block {block} of band {band}: a power of two ≤ {span}")
+        return block
 
     def to_dict(self) -> dict:
         return asdict(self)
