@@ -34,8 +34,9 @@ def test_card_contents(random_model_path, tmp_path):
                      "wins 2 of 6 (EN, SF).",
                      "- noisier half, 2 pairs, noise 4.0–9.5 grey levels: the default prompt "
                      "wins 0 of 6 (none).",
-                     "3-level Laplacian pyramid at full resolution; fused base: both sources' "
-                     "bases and a tone curve of the visible."):
+                     "3-level Laplacian pyramid at full resolution whose detail is selected by its "
+                     "activity over blocks of 4×4 / 4×4 / 2×2 band pixels (finest band first); "
+                     "fused base: both sources' bases and a tone curve of the visible."):
         assert expected in card, expected
 
 
