@@ -27,8 +27,8 @@ def test_evaluate_model_on_two_tiny_pairs(tmp_path, shipped_model_path):
     assert set(night["metrics"]) == {"textfusion", "laplacian_pyramid"}
     figures = night["low_light"]["canonical"]
     assert set(figures) == {"psnr_gain_db", "ssim_gain", "flat_noise_ratio",
-                            "thermal_contrast_ratio", "brightness_gain", "qabf_ratio",
-                            "scd_ratio"}
+                            "thermal_contrast_ratio", "brightness_gain",
+                            "brightness_gain_darker_half", "qabf_ratio", "scd_ratio"}
     assert all(np.isfinite(v) for v in figures.values())
     controls = report["text_control"]
     assert set(controls) == {"thermal_corr_difference", "ir_noise_psnr_gain_db",
@@ -39,7 +39,7 @@ def test_evaluate_model_on_two_tiny_pairs(tmp_path, shipped_model_path):
     assert controls["night_psnr_gain_db"]["canonical"] == figures["psnr_gain_db"]
     text = format_report(report)
     assert "night_psnr_gain_db: canonical" in text and "laplacian_pyramid" in text
-    assert len(night_rows(night)) == 2 + 7
+    assert len(night_rows(night)) == 2 + 8
     # every prompt class has one figure; the film table differs from the vifb one in AG/SSIM
     assert set(report["class_figures"]) == set(PROMPT_CLASSES)
     assert all(np.isfinite(f["canonical"]) for f in report["class_figures"].values())

@@ -11,8 +11,8 @@ WORSE = {**METRICS, "EN": 6.0, "SF": 14.0}
 def test_card_contents(random_model_path, tmp_path):
     variants = {"canonical": 0.2, "val0": 0.15, "val1": 0.05}
     figures = {"psnr_gain_db": 2.5, "ssim_gain": 0.01, "flat_noise_ratio": 1.3,
-               "thermal_contrast_ratio": 1.1, "brightness_gain": 20.0, "qabf_ratio": 0.95,
-               "scd_ratio": 1.0}
+               "thermal_contrast_ratio": 1.1, "brightness_gain": 20.0,
+               "brightness_gain_darker_half": 12.0, "qabf_ratio": 0.95, "scd_ratio": 1.0}
     night = {"seed": 7, "metrics": {"textfusion": METRICS, "laplacian_pyramid": WORSE},
              "by_noise": {"quieter": {"pairs": 2, "noise_std": [1.25, 3.0], "metrics": {
                  "textfusion": METRICS, "laplacian_pyramid": WORSE}},
@@ -56,8 +56,8 @@ def test_card_shows_both_conventions_the_class_figures_and_the_test_split(random
                                                                            tmp_path):
     variants = {"canonical": 0.2, "val0": 0.15, "val1": 0.05}
     figures = {"psnr_gain_db": 2.5, "ssim_gain": 0.01, "flat_noise_ratio": 1.0,
-               "thermal_contrast_ratio": 1.1, "brightness_gain": 20.0, "qabf_ratio": 0.95,
-               "scd_ratio": 1.0}
+               "thermal_contrast_ratio": 1.1, "brightness_gain": 20.0,
+               "brightness_gain_darker_half": 12.0, "qabf_ratio": 0.95, "scd_ratio": 1.0}
     night = {"seed": 7, "metrics": {"textfusion": METRICS, "laplacian_pyramid": WORSE},
              "low_light": {"canonical": figures, "val0": figures}}
     film = {**METRICS, "AG": 5.5, "SSIM": 1.35}
@@ -86,8 +86,8 @@ def test_card_shows_both_conventions_the_class_figures_and_the_test_split(random
 
 def test_card_prints_the_test_reports_figures(random_model_path, tmp_path):
     figures = {"psnr_gain_db": 2.5, "ssim_gain": 0.01, "flat_noise_ratio": 1.0,
-               "thermal_contrast_ratio": 0.8, "brightness_gain": 20.0, "qabf_ratio": 0.95,
-               "scd_ratio": 1.0}
+               "thermal_contrast_ratio": 0.8, "brightness_gain": 20.0,
+               "brightness_gain_darker_half": 12.0, "qabf_ratio": 0.95, "scd_ratio": 1.0}
     variants = {"canonical": 0.2, "val0": 0.15}
     night = {"seed": 7, "metrics": {"textfusion": METRICS, "laplacian_pyramid": WORSE},
              "low_light": {"canonical": figures, "val0": figures}}

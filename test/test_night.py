@@ -103,3 +103,18 @@ def test_night_comparison_by_noise_splits_at_the_median_noise():
     assert halves["quieter"]["metrics"]["textfusion"]["AG"] == 2.0  # pairs 1 and 3
     assert halves["noisier"]["metrics"]["laplacian_pyramid"]["AG"] == 11.0  # pairs 2 and 0
     assert halves["quieter"]["noise_std"] == [noise[1], noise[3]]
+
+
+def test_low_light_brightening_is_also_reported_on_the_darker_half_of_the_nights():
+    from training.night_validation import low_light_figures
+
+    rng = np.random.default_rng(1)
+    scene = rng.integers(60, 200, (16, 16, 3)).astype(np.uint8)
+    ir = scene[..., 0]
+    night = [("dark", ir, scene // 8), ("lit", ir, scene // 2)]
+    default = [scene // 4, scene // 4]
+    low_light = [np.clip(f.astype(int) + lift, 0, 255).astype(np.uint8)
+                 for f, lift in zip(default, (5, 25), strict=True)]
+    figures = low_light_figures(night, [scene, scene], default, low_light)
+    assert figures["brightness_gain"] == pytest.approx(15.0, abs=0.6)
+    assert figures["brightness_gain_darker_half"] == pytest.approx(5.0, abs=0.6)

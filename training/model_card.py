@@ -29,6 +29,7 @@ NIGHT_TARGETS = {
     "flat_noise_ratio": ("flat-area noise / clean-input fusion's", "≤", 1.2),
     "thermal_contrast_ratio": ("thermal-target contrast / default's", "≥", 0.9),
     "brightness_gain": ("mean grey level gain vs default", "", None),
+    "brightness_gain_darker_half": ("same, the darker half of the nights", "", None),
     "qabf_ratio": ("Qabf / default's", "", None),
     "scd_ratio": ("SCD / default's", "", None),
 }

@@ -7,7 +7,8 @@
 - Low-light prompt (canonical and held-out paraphrases) against the default prompt, with the
   fusion of the clean daytime inputs (default prompt) as reference: PSNR and SSIM gains;
   flat-area noise relative to the reference's; thermal-target contrast relative to the
-  default's; brightness gain in grey levels; Qabf and SCD relative to the default's.
+  default's; brightness gain in grey levels, on all nights and on the darker half (by the night
+  visible's mean grey level); Qabf and SCD relative to the default's.
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ def low_light_figures(night: list[Pair], reference: list[np.ndarray], default: l
     def grey_mean(images: list[np.ndarray]) -> float:
         return _mean(to_grey8(i).mean() for i in images)
 
+    night_grey = [to_grey8(vis).mean() for _, _, vis in night]
+    darker = np.argsort(night_grey, kind="stable")[:max(1, len(night) // 2)]
+
     def quality(images: list[np.ndarray], fn) -> float:
         return _mean(fn(ir, vis, f) for (_, ir, vis), f in zip(night, images, strict=True))
 
@@ -116,6 +120,8 @@ def low_light_figures(night: list[Pair], reference: list[np.ndarray], default: l
         / max(_mean(flat_area_noise(r, m) for r, m in zip(reference, flat, strict=True)), 1e-9),
         "thermal_contrast_ratio": contrast(low_light) / max(contrast(default), 1e-9),
         "brightness_gain": grey_mean(low_light) - grey_mean(default),
+        "brightness_gain_darker_half": grey_mean([low_light[i] for i in darker])
+        - grey_mean([default[i] for i in darker]),
         "qabf_ratio": quality(low_light, qabf) / max(quality(default, qabf), 1e-9),
         "scd_ratio": quality(low_light, scd) / max(quality(default, scd), 1e-9),
     }
