@@ -130,19 +130,17 @@ class PyramidComposer(nn.Module):
 
     def pyramid(self, x: torch.Tensor) -> Pyramid:
         """B×C×H×W (H, W multiples of 2^levels) → its Laplacian pyramid and band activities."""
-        bands, activity, blocks = [], [], []
-        for k in range(self.levels):
+        bands, activity = [], []
+        for block in self.blocks:
             low = downsample2(x)
             band = x - upsample2(low)
-            block = self.blocks[k]
             act = band.abs()
             for _ in range(block.bit_length() - 1):
                 act = downsample2(act)
             bands.append(band)
             activity.append(act)
-            blocks.append(block)
             x = low
-        return Pyramid(x, bands, activity, blocks)
+        return Pyramid(x, bands, activity, list(self.blocks))
 
     def selected_details(self, pyr: Pyramid) -> list[torch.Tensor]:
         """Per band, the selected source's detail (B×1 at the band's resolution)."""
