@@ -74,3 +74,15 @@ def test_all_prompts_split():
     assert len(all_prompts("val")) == sum(len(pc.val) for pc in PROMPT_CLASSES.values())
     with pytest.raises(ValueError):
         all_prompts("test")
+
+
+def test_shipped_model_was_trained_on_this_bank(shipped_model_path):
+    """Every paraphrase here is in the shipped model's bank with its class, and nothing else is:
+    a bank edited without retraining would leave the card describing another recipe."""
+    from textfusion_ros.model.checkpoint import load_model_file
+
+    model = load_model_file(shipped_model_path)
+    bank = model.prompt_classes
+    expected = dict(all_prompts("train") + all_prompts("val"))
+    assert {t: bank.get(t) for t in expected} == expected
+    assert set(bank) == set(expected)
