@@ -147,8 +147,7 @@ def network_summary(config: ModelConfig) -> str:
     if config.normalised_bases:
         base += (", the visible base over its image mean and the infrared base standardised by "
                  "its image mean and std (`normalised_bases`)")
-    blocks = " / ".join(f"{b}×{b}" for b in
-                        (config.activity_block(k) for k in range(config.pyramid_levels)))
+    blocks = " / ".join(f"{b}×{b}" for b in config.activity_block_sides())
     return (f"encoder widths {list(config.widths)}, decoder {list(config.decoder_widths)} at "
             f"1/8 resolution, a {config.pyramid_levels}-level Laplacian pyramid at full "
             f"resolution whose detail is selected by its activity over blocks of {blocks} band "

@@ -89,7 +89,7 @@ class Pyramid:
     base: torch.Tensor
     bands: list[torch.Tensor]
     activity: list[torch.Tensor]
-    blocks: list[int]
+    blocks: tuple[int, ...]
 
     def reconstruct(self) -> torch.Tensor:
         """The image the pyramid came from (exact up to rounding)."""
@@ -122,7 +122,7 @@ class PyramidComposer(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.levels = config.pyramid_levels
-        self.blocks = [config.activity_block(k) for k in range(self.levels)]
+        self.blocks = config.activity_block_sides()
         self.normalised = config.normalised_bases
         self.register_buffer(
             "neutral", torch.tensor([v for _, v in coefficients(config)]).view(1, -1, 1, 1),
@@ -140,7 +140,7 @@ class PyramidComposer(nn.Module):
             bands.append(band)
             activity.append(act)
             x = low
-        return Pyramid(x, bands, activity, list(self.blocks))
+        return Pyramid(x, bands, activity, self.blocks)
 
     def selected_details(self, pyr: Pyramid) -> list[torch.Tensor]:
         """Per band, the selected source's detail (B×1 at the band's resolution)."""

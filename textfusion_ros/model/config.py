@@ -31,15 +31,18 @@ class ModelConfig:
         """Input height and width must be multiples of this (the padding wrapper ensures it)."""
         return 2 ** (self.pyramid_levels + len(self.widths) - 1)
 
-    def activity_block(self, band: int) -> int:
-        """Block side of band `band` (0 = finest) over which its detail activity is measured."""
+    def activity_block_sides(self) -> tuple[int, ...]:
+        """Per band, finest first, the block side over which its detail activity is measured."""
         if self.activity_blocks and len(self.activity_blocks) != self.pyramid_levels:
             raise ValueError(f"activity_blocks needs one block per band ({self.pyramid_levels})")
-        span = 2 ** (self.pyramid_levels - band)  # band pixels per base pixel
-        block = self.activity_blocks[band] if self.activity_blocks else min(4, span)
-        if block < 1 or block & (block - 1) or block > span:
-            raise ValueError(f"activity block {block} of band {band}: a power of two ≤ {span}")
-        return block
+        sides = []
+        for band in range(self.pyramid_levels):
+            span = 2 ** (self.pyramid_levels - band)  # band pixels per base pixel
+            block = self.activity_blocks[band] if self.activity_blocks else min(4, span)
+            if block < 1 or block & (block - 1) or block > span:
+                raise ValueError(f"activity block {block} of band {band}: a power of two ≤ {span}")
+            sides.append(block)
+        return tuple(sides)
 
     def to_dict(self) -> dict:
         return asdict(self)
