@@ -15,9 +15,9 @@ from std_msgs.msg import Header  # noqa: E402
 
 from textfusion_ros.detection.types import Detection  # noqa: E402
 from textfusion_ros.ros.detections import (  # noqa: E402
+    DetectionArrays,
     detection_messages,
     from_detection_array,
-    to_detection_array,
 )
 
 VISION_MSGS = importlib.util.find_spec("vision_msgs") is not None
@@ -28,7 +28,8 @@ def test_fills_every_field_of_the_project_type():
     header.stamp.sec, header.stamp.nanosec = 12, 345
     detections = [Detection(10.0, 20.0, 50.0, 100.0, 0.875, "person"),
                   Detection(0.0, 0.0, 4.0, 2.0, 0.5, "car")]
-    msg = to_detection_array(tf_msgs, detections, header)
+    arrays = DetectionArrays(tf_msgs)
+    msg = arrays.build(detections, header)
     assert isinstance(msg, tf_msgs.Detection2DArray) and msg.header == header
     first = msg.detections[0]
     assert first.header == header and first.id == ""
@@ -41,8 +42,29 @@ def test_fills_every_field_of_the_project_type():
     back = deserialize_message(serialize_message(msg), tf_msgs.Detection2DArray)
     assert back == msg
     assert from_detection_array(back) == detections
-    empty = to_detection_array(tf_msgs, [], header)
+    empty = arrays.build([], header)
     assert empty.detections == [] and empty.header == header
+
+
+def test_refilled_messages_carry_each_frame_alone():
+    """Frames of 3, 1 and 2 detections through one builder: each serialised array holds its
+    own frame's detections and header, none of an earlier frame's."""
+    arrays = DetectionArrays(tf_msgs)
+    frames = [[Detection(1.0, 2.0, 3.0, 4.0, 0.9, "car"), Detection(5.0, 6.0, 9.0, 12.0, 0.8,
+                                                                    "person"),
+               Detection(0.0, 0.0, 1.0, 1.0, 0.7, "bus")],
+              [Detection(20.0, 30.0, 60.0, 90.0, 0.6, "truck")],
+              [Detection(2.0, 2.0, 4.0, 8.0, 0.55, "person"),
+               Detection(7.0, 1.0, 8.0, 3.0, 0.51, "bicycle")]]
+    for number, detections in enumerate(frames):
+        header = Header(frame_id=f"frame{number}")
+        data = serialize_message(arrays.build(detections, header))
+        back = deserialize_message(data, tf_msgs.Detection2DArray)
+        assert back.header.frame_id == f"frame{number}"
+        assert [item.header.frame_id for item in back.detections] == [f"frame{number}"] * len(
+            detections)
+        assert from_detection_array(back) == detections
+        assert [len(item.results) for item in back.detections] == [1] * len(detections)
 
 
 def test_same_fields_as_vision_msgs():

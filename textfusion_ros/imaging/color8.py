@@ -35,7 +35,7 @@ def split_for_fusion(vis: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     `merge_fused` overwrites with the fused luminance."""
     if vis.ndim == 2:
         return to_unit_float(vis), None
-    fixed = np.left_shift(vis, _FIXED_SHIFT, dtype=np.uint16)
+    fixed = vis.astype(np.uint16) * np.uint16(1 << _FIXED_SHIFT)  # faster than np.left_shift
     y = cv2.cvtColor(fixed, cv2.COLOR_BGR2GRAY).astype(np.float32)
     y *= _FIXED_UNIT
     return y, _cleaned_ycrcb(fixed)

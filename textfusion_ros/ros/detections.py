@@ -42,20 +42,36 @@ def detection_messages(mode: str) -> ModuleType:
     return importlib.import_module("textfusion_interfaces.msg")
 
 
-def to_detection_array(msgs: ModuleType, detections: Sequence[Detection], header: Header):
-    """Fill `msgs.Detection2DArray` (either package): one result per detection, class name in
-    hypothesis.class_id, box centre and size in pixels; every detection carries `header`."""
-    array = msgs.Detection2DArray(header=header)
-    for det in detections:
-        item = msgs.Detection2D(header=header)
-        result = msgs.ObjectHypothesisWithPose()
-        result.hypothesis.class_id = det.label
-        result.hypothesis.score = float(det.score)
-        item.results = [result]
-        (item.bbox.center.position.x, item.bbox.center.position.y) = det.center
-        item.bbox.size_x, item.bbox.size_y = det.size
-        array.detections.append(item)
-    return array
+class DetectionArrays:
+    """Builds the Detection2DArray of each frame (either package): one result per detection,
+    class name in hypothesis.class_id, box centre and size in pixels; every detection carries
+    the frame's header.
+
+    The Detection2D messages are kept and refilled frame after frame: each holds eight nested
+    messages (a pose with its covariance among them), and building them anew took ~30 µs per
+    detection. A built array is therefore valid until the next `build`: publish it first
+    (rclpy serialises a message within `publish`).
+    """
+
+    def __init__(self, msgs: ModuleType) -> None:
+        self.msgs = msgs
+        self._items: list = []
+
+    def build(self, detections: Sequence[Detection], header: Header):
+        """`msgs.Detection2DArray` of `detections`, stamped with `header`."""
+        while len(self._items) < len(detections):
+            item = self.msgs.Detection2D()
+            item.results = [self.msgs.ObjectHypothesisWithPose()]
+            self._items.append(item)
+        items = self._items[:len(detections)]
+        for item, det in zip(items, detections, strict=True):
+            item.header = header
+            hypothesis = item.results[0].hypothesis
+            hypothesis.class_id, hypothesis.score = det.label, float(det.score)
+            box = item.bbox
+            box.center.position.x, box.center.position.y = det.center
+            box.size_x, box.size_y = det.size
+        return self.msgs.Detection2DArray(header=header, detections=items)
 
 
 def from_detection_array(msg) -> list[Detection]:
@@ -78,6 +94,7 @@ class DetectionOutput:
                  node_config: NodeConfig, encode: Callable[[list[str]], list[TextEmbedding]],
                  prompt: str) -> None:
         self.msgs = detection_messages(node_config.detections_msg)
+        self.arrays = DetectionArrays(self.msgs)
         self.detector = detector
         if self.detector.unknown_classes:
             node.get_logger().info(f"detector classes {list(self.detector.unknown_classes)} "
@@ -120,7 +137,7 @@ class DetectionOutput:
         self.detector_ms.add((time.perf_counter() - begin) * 1e3)
         marked = self.marked
         detections = order_marked_first(detections, marked)
-        self.array_pub.publish(to_detection_array(self.msgs, detections, header))
+        self.array_pub.publish(self.arrays.build(detections, header))
         if self.image_pub.get_subscription_count() > 0:
             self.image_pub.publish(array_to_image(draw_detections(fused, detections, marked),
                                                   header))
